@@ -1,0 +1,96 @@
+/** Both fakes plus the runner, with the checks every process-level test shares. */
+import { expect } from 'vitest'
+import { FakeAws, type FakeAwsOptions, type FakeKey } from '../../sandbox/aws-fake.js'
+import { FakeGitHub, type FakeGitHubOptions, type TokenSpec } from '../../sandbox/github-fake.js'
+import {
+  findLeaks,
+  runAction,
+  type ActionRun,
+  type RunActionOptions
+} from '../../sandbox/runner.js'
+
+export const ID = 'AWS_ACCESS_KEY_ID'
+export const SECRET = 'AWS_SECRET_ACCESS_KEY'
+export const TOKEN = 'github_pat_fake_0123456789abcdefghij'
+
+export interface World {
+  readonly aws: FakeAws
+  readonly github: FakeGitHub
+  /** Every run of this world, for the leak check. */
+  readonly runs: ActionRun[]
+  run(
+    options: Omit<RunActionOptions, 'awsEndpoint' | 'githubApiUrl'> & { githubApiUrl?: string }
+  ): Promise<ActionRun>
+  /** Writes a key into a target's two secrets, as an earlier rotation (or a person) did. */
+  seed(scope: string, key: Pick<FakeKey, 'accessKeyId' | 'secretAccessKey'>): void
+  /** Each target holds an ID and secret pair that authenticates right now. */
+  expectWorkingKeys(scopes: readonly string[]): void
+  /** No secret or full key ID the fake ever issued, nor the token, appears in any run's output. */
+  expectNoLeaks(): void
+  close(): Promise<void>
+}
+
+export interface WorldOptions {
+  readonly aws?: FakeAwsOptions
+  readonly github?: FakeGitHubOptions
+  readonly token?: TokenSpec
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const aws = await FakeAws.start(options.aws)
+  const github = await FakeGitHub.start(options.github)
+  github.addToken(
+    TOKEN,
+    options.token ?? {
+      kind: 'pat-fine-grained',
+      permissions: { secrets: 'write', environments: 'write', actions: 'write' }
+    }
+  )
+  const runs: ActionRun[] = []
+  const tokens = [TOKEN]
+  return {
+    aws,
+    github,
+    runs,
+    async run(run) {
+      const result = await runAction({
+        awsEndpoint: aws.endpoint,
+        githubApiUrl: github.url,
+        ...run
+      })
+      runs.push(result)
+      return result
+    },
+    seed(scope, key) {
+      github.setSecret(scope, ID, key.accessKeyId)
+      github.setSecret(scope, SECRET, key.secretAccessKey)
+    },
+    expectWorkingKeys(scopes) {
+      for (const scope of scopes) {
+        const id = github.secret(scope, ID)?.value ?? ''
+        const secret = github.secret(scope, SECRET)?.value ?? ''
+        expect(
+          aws.authenticates(id, secret, 'sts'),
+          `${scope} holds a working key (${id.slice(0, 4)}…)`
+        ).toBe(true)
+      }
+    },
+    expectNoLeaks() {
+      const keyIds = aws.requests.flatMap((request) => [
+        request.accessKeyId ?? '',
+        request.params.AccessKeyId ?? ''
+      ])
+      const issuedIds = [...new Set(keyIds)].filter((id) => id !== '' && aws.findKey(id))
+      const secrets = [...aws.issuedSecrets(), ...tokens, ...issuedIds]
+      for (const run of runs) expect(findLeaks(run, secrets)).toEqual([])
+    },
+    async close() {
+      await Promise.all([aws.close(), github.close()])
+    }
+  }
+}
+
+/** Outputs as the runner would hand them to later steps. */
+export function outputsOf(run: ActionRun): Record<string, string> {
+  return run.outputs
+}

@@ -1,0 +1,341 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { AwsCallError, GitHubCallError } from '../src/rotation/ports.js'
+import { rotate, type RotationSettings } from '../src/rotation/rotate.js'
+import { parseTarget } from '../src/targets.js'
+import { FakeClock, MemoryAws, MemorySecrets, RecordingLog } from './fixtures/memory.js'
+
+const REPO = 'repo:acme/web'
+const ENV = 'env:acme/web/prod/eu'
+const ID = 'AWS_ACCESS_KEY_ID'
+const SECRET = 'AWS_SECRET_ACCESS_KEY'
+
+function settings(overrides: Partial<RotationSettings> = {}): RotationSettings {
+  return {
+    targets: [parseTarget(REPO), parseTarget(ENV)],
+    secretNames: { accessKeyId: ID, secretAccessKey: SECRET },
+    rotateAfterDays: 30,
+    maxKeyAgeDays: 90,
+    force: false,
+    deleteAfterDays: 0,
+    propagationTimeoutSeconds: 60,
+    dryRun: false,
+    ...overrides
+  }
+}
+
+describe('rotate', () => {
+  let clock: FakeClock
+  let aws: MemoryAws
+  let secrets: MemorySecrets
+  let log: RecordingLog
+
+  beforeEach(() => {
+    clock = new FakeClock()
+    aws = new MemoryAws(clock)
+    secrets = new MemorySecrets()
+    log = new RecordingLog()
+    aws.addUser('deployer', '/ci/')
+  })
+
+  /** The user runs the action with its own 45-day-old key, which both targets hold. */
+  function selfRotationSetup(ageDays = 45) {
+    const old = aws.addKey('deployer', ageDays)
+    aws.runAs('deployer', old)
+    for (const target of [REPO, ENV]) {
+      secrets.set(target, ID, old.id)
+      secrets.set(target, SECRET, old.secret)
+    }
+    return old
+  }
+
+  function run(overrides: Partial<RotationSettings> = {}) {
+    return rotate(settings(overrides), { iam: aws.iam(), secrets, clock, log })
+  }
+
+  /** Every target holds a pair that authenticates right now. */
+  function expectEveryTargetWorks(targets = [REPO, ENV]) {
+    for (const target of targets) {
+      const id = secrets.get(target, ID) ?? ''
+      expect(
+        aws.works(id, secrets.get(target, SECRET) ?? ''),
+        `${target} holds a working key`
+      ).toBe(true)
+    }
+  }
+
+  it('rotates a self-rotating user: new key everywhere, old key deactivated then deleted with the new key', async () => {
+    const old = selfRotationSetup()
+    const record = await run()
+
+    expect(record.outcome).toBe('rotated')
+    const keys = aws.keys('deployer')
+    expect(keys).toHaveLength(1)
+    const [fresh] = keys
+    expect(fresh?.id).not.toBe(old.id)
+    for (const target of [REPO, ENV]) {
+      expect(secrets.get(target, ID)).toBe(fresh?.id)
+      expect(secrets.get(target, SECRET)).toBe(fresh?.secret)
+    }
+    const retire = aws.calls.filter(
+      (call) => call.method === 'setKeyStatus' || call.method === 'deleteKey'
+    )
+    expect(retire.map((call) => [call.method, call.signer])).toEqual([
+      ['setKeyStatus', fresh?.id],
+      ['deleteKey', fresh?.id]
+    ])
+    // The old key is touched only after every write.
+    const firstRetire = aws.calls.findIndex((call) => call.method === 'setKeyStatus')
+    expect(secrets.writes).toHaveLength(4)
+    expect(firstRetire).toBeGreaterThan(aws.calls.findIndex((call) => call.method === 'identify'))
+    expect(record.oldKey?.status).toBe('Deleted')
+    expect(record.newKey?.verifiedArn).toBe('arn:aws:iam::123456789012:user/ci/deployer')
+    expect(record.targets.map((target) => [target.target, target.result, target.holds])).toEqual([
+      [REPO, 'written', 'new'],
+      [ENV, 'written', 'new']
+    ])
+    expect(record.compliance).toMatchObject({
+      compliant: true,
+      activeKeys: 1,
+      maxActiveKeyAgeDays: 0
+    })
+    expect(JSON.stringify(record)).not.toContain(fresh?.secret)
+    expect(JSON.stringify(record)).not.toContain(fresh?.id)
+  })
+
+  it('skips a key younger than rotate-after-days without any write or IAM change', async () => {
+    selfRotationSetup(10)
+    const record = await run()
+    expect(record.outcome).toBe('skipped')
+    expect(record.decision?.reason).toContain('10 days old')
+    expect(aws.mutations()).toEqual([])
+    expect(secrets.writes).toEqual([])
+    expect(secrets.preflights).toEqual([])
+  })
+
+  it('rotates a young key when force is set', async () => {
+    const old = selfRotationSetup(1)
+    const record = await run({ force: true })
+    expect(record.outcome).toBe('rotated')
+    expect(aws.deleted.has(old.id)).toBe(true)
+  })
+
+  it('rotates on every run with rotate-after-days 0', async () => {
+    selfRotationSetup(0)
+    expect((await run({ rotateAfterDays: 0 })).outcome).toBe('rotated')
+  })
+
+  it('plans a dry run after preflight and changes nothing', async () => {
+    const old = aws.addKey('deployer', 200, 'Inactive')
+    const current = aws.addKey('deployer', 45)
+    aws.runAs('deployer', current)
+    const record = await run({ dryRun: true })
+    expect(record.outcome).toBe('dry-run')
+    expect(aws.mutations()).toEqual([])
+    expect(secrets.writes).toEqual([])
+    expect(secrets.preflights).toEqual([REPO, ENV])
+    expect(record.plan.join('\n')).toContain(`Delete inactive key`)
+    expect(record.plan.join('\n')).toContain('Deactivate and delete the old key')
+    expect(aws.keys('deployer').map((key) => key.id)).toEqual([old.id, current.id])
+  })
+
+  it('stops on two active keys, names both, and touches nothing', async () => {
+    const first = aws.addKey('deployer', 100)
+    const second = aws.addKey('deployer', 20)
+    aws.runAs('deployer', first)
+    const record = await run({ force: true })
+    expect(record.outcome).toBe('failed')
+    expect(record.failure?.stage).toBe('resolve')
+    expect(record.failure?.message).toContain(`${first.id.slice(0, 4)}…${first.id.slice(-4)}`)
+    expect(record.failure?.message).toContain(`${second.id.slice(0, 4)}…${second.id.slice(-4)}`)
+    expect(record.failure?.fix).toContain('aws iam update-access-key --user-name deployer')
+    expect(aws.mutations()).toEqual([])
+    expect(secrets.writes).toEqual([])
+  })
+
+  it('deletes an inactive leftover before creating the new key', async () => {
+    const leftover = aws.addKey('deployer', 120, 'Inactive')
+    const current = aws.addKey('deployer', 45)
+    aws.runAs('deployer', current)
+    const record = await run()
+    expect(record.outcome).toBe('rotated')
+    expect(record.removedKeys.map((key) => key.status)).toEqual(['Deleted'])
+    const order = aws.mutations().map((call) => [call.method, call.args[1]])
+    expect(order[0]).toEqual(['deleteKey', leftover.id])
+    expect(order[1]?.[0]).toBe('createKey')
+  })
+
+  it('bootstraps the first key of a user with role credentials and iam-user-name', async () => {
+    const record = await run({ userName: 'deployer' })
+    expect(record.outcome).toBe('rotated')
+    expect(record.decision?.action).toBe('bootstrap')
+    expect(record.oldKey).toBeUndefined()
+    expect(aws.keys('deployer')).toHaveLength(1)
+    expectEveryTargetWorks()
+  })
+
+  it('refuses role credentials without iam-user-name before any change', async () => {
+    const record = await run()
+    expect(record.failure?.stage).toBe('inputs')
+    expect(record.failure?.message).toContain('iam-user-name')
+    expect(record.failure?.message).toContain('assumed-role/rotator')
+    expect(aws.mutations()).toEqual([])
+  })
+
+  it('names a missing IAM user as an iam-user-name problem', async () => {
+    const record = await run({ userName: 'ghost' })
+    expect(record.failure?.stage).toBe('inputs')
+    expect(record.failure?.message).toContain("IAM user 'ghost' does not exist")
+  })
+
+  it('fails preflight for a missing target and changes nothing', async () => {
+    selfRotationSetup()
+    secrets.missing.add(ENV)
+    const record = await run()
+    expect(record.failure?.stage).toBe('preflight')
+    expect(record.failure?.message).toContain(ENV)
+    expect(record.failure?.message).toContain('Nothing was changed')
+    expect(aws.mutations()).toEqual([])
+    expect(secrets.writes).toEqual([])
+  })
+
+  it('puts written targets back to the old key when a later write fails (old secret known)', async () => {
+    const old = selfRotationSetup()
+    secrets.failWrite.set(3, () => new GitHubCallError('PUT env', 500, 'Server Error'))
+    const record = await run()
+
+    expect(record.outcome).toBe('failed')
+    expect(record.failure?.stage).toBe('store')
+    expect(aws.keys('deployer').map((key) => [key.id, key.status])).toEqual([[old.id, 'Active']])
+    expect(secrets.get(REPO, ID)).toBe(old.id)
+    expect(secrets.get(REPO, SECRET)).toBe(old.secret)
+    expectEveryTargetWorks()
+    expect(record.newKey?.status).toBe('Deleted')
+    expect(record.targets.map((target) => [target.result, target.holds])).toEqual([
+      ['restored', 'old'],
+      ['failed', 'unchanged']
+    ])
+  })
+
+  it('keeps both keys active and says which target holds which when the old secret is unknown', async () => {
+    const old = aws.addKey('deployer', 45)
+    for (const target of [REPO, ENV]) {
+      secrets.set(target, ID, old.id)
+      secrets.set(target, SECRET, old.secret)
+    }
+    secrets.failWrite.set(4, () => new GitHubCallError('PUT env', 502, 'Bad Gateway'))
+    const record = await run({ userName: 'deployer' })
+
+    expect(record.failure?.stage).toBe('store')
+    expect(aws.keys('deployer').map((key) => key.status)).toEqual(['Active', 'Active'])
+    expectEveryTargetWorks()
+    expect(record.targets.map((target) => target.holds)).toEqual(['new', 'old'])
+    const instructions = record.instructions.join(' ')
+    expect(instructions).toContain(`hold the new key`)
+    expect(instructions).toContain(REPO)
+    expect(instructions).toContain(ENV)
+  })
+
+  it('puts the old ID back when only the first write of a target landed, even without the old secret', async () => {
+    const old = aws.addKey('deployer', 45)
+    for (const target of [REPO, ENV]) {
+      secrets.set(target, ID, old.id)
+      secrets.set(target, SECRET, old.secret)
+    }
+    secrets.failWrite.set(2, () => new GitHubCallError('PUT repo', 500, 'Server Error'))
+    const record = await run({ userName: 'deployer' })
+    expect(record.failure?.stage).toBe('store')
+    expect(secrets.get(REPO, ID)).toBe(old.id)
+    expectEveryTargetWorks()
+    expect(record.newKey?.status).toBe('Deleted')
+    expect(aws.keys('deployer')).toHaveLength(1)
+  })
+
+  it('waits for propagation and requires consecutive successes', async () => {
+    selfRotationSetup()
+    aws.newKeyStsRejections = 5
+    const started = clock.time
+    const record = await run()
+    expect(record.outcome).toBe('rotated')
+    expect(record.newKey?.verificationAttempts).toBe(7)
+    expect(clock.time - started).toBeLessThan(10_000)
+  })
+
+  it('deletes the new key and keeps the old one when verification times out', async () => {
+    const old = selfRotationSetup()
+    aws.newKeyStsRejections = 10_000
+    const record = await run({ propagationTimeoutSeconds: 5 })
+    expect(record.failure?.stage).toBe('verify')
+    expect(record.failure?.fix).toContain('propagation-timeout-seconds')
+    expect(secrets.writes).toEqual([])
+    expect(aws.keys('deployer').map((key) => key.id)).toEqual([old.id])
+    expect(record.newKey?.status).toBe('Deleted')
+  })
+
+  it('retries the retirement while IAM does not know the new key yet', async () => {
+    const old = selfRotationSetup()
+    aws.newKeyIamRejections = 3
+    const record = await run()
+    expect(record.outcome).toBe('rotated')
+    expect(aws.deleted.has(old.id)).toBe(true)
+  })
+
+  it('only deactivates with delete-after-days, and a later run deletes once the grace is over', async () => {
+    const old = selfRotationSetup()
+    const first = await run({ deleteAfterDays: 7 })
+    expect(first.outcome).toBe('rotated')
+    expect(first.oldKey?.status).toBe('Inactive')
+    expect(aws.findKey(old.id)?.key.status).toBe('Inactive')
+
+    const [fresh] = aws.keys('deployer').filter((key) => key.status === 'Active')
+    if (!fresh) throw new Error('no new key')
+    aws.runAs('deployer', fresh)
+    clock.time += 3 * 86_400_000
+    const early = await run({ deleteAfterDays: 7 })
+    expect(early.outcome).toBe('skipped')
+    expect(aws.findKey(old.id)).toBeDefined()
+
+    clock.time += 5 * 86_400_000
+    const later = await run({ deleteAfterDays: 7 })
+    expect(later.outcome).toBe('skipped')
+    expect(aws.findKey(old.id)).toBeUndefined()
+    expect(later.removedKeys).toHaveLength(1)
+  })
+
+  it('reports a retire failure without undoing the stored key', async () => {
+    const old = selfRotationSetup()
+    aws.fail(
+      'setKeyStatus',
+      () => new AwsCallError('iam:UpdateAccessKey', 'denied', 'AccessDenied', 'no')
+    )
+    const record = await run()
+    expect(record.outcome).toBe('failed')
+    expect(record.failure?.stage).toBe('retire')
+    expect(record.failure?.fix).toContain('iam:UpdateAccessKey')
+    const fresh = aws.keys('deployer').find((key) => key.id !== old.id)
+    expect(secrets.get(REPO, ID)).toBe(fresh?.id)
+    expect(record.instructions.join(' ')).toContain('still Active')
+  })
+
+  it('removes a key left by a create whose answer was lost', async () => {
+    const old = selfRotationSetup()
+    const iam = aws.iam()
+    const lost = {
+      ...iam,
+      createKey: async (user: string) => {
+        await iam.createKey(user)
+        throw new AwsCallError('iam:CreateAccessKey', 'transient', 'TimeoutError', 'socket hang up')
+      }
+    }
+    const record = await rotate(settings(), { iam: lost, secrets, clock, log })
+    expect(record.failure?.stage).toBe('create')
+    expect(aws.keys('deployer').map((key) => key.id)).toEqual([old.id])
+    expect(secrets.writes).toEqual([])
+  })
+
+  it('reports a non-compliant age when a young-enough skip still leaves a key over the limit', async () => {
+    selfRotationSetup(95)
+    const record = await run({ rotateAfterDays: 100, maxKeyAgeDays: 90 })
+    expect(record.outcome).toBe('skipped')
+    expect(record.compliance).toMatchObject({ compliant: false, maxActiveKeyAgeDays: 95 })
+  })
+})

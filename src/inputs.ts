@@ -1,0 +1,171 @@
+/**
+ * Every input, read and validated in one place into one readonly object. All problems are
+ * reported together, each naming the input and the fix, before anything is changed.
+ */
+import { parseTargets, type Target } from './targets.js'
+
+export type Mode = 'rotate' | 'audit'
+
+export interface Inputs {
+  readonly mode: Mode
+  readonly githubToken: string
+  readonly iamUserName?: string
+  readonly targets: readonly Target[]
+  readonly secretNames: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  readonly rotateAfterDays: number
+  readonly maxKeyAgeDays: number
+  readonly force: boolean
+  readonly deleteAfterDays: number
+  readonly propagationTimeoutSeconds: number
+  readonly dryRun: boolean
+  readonly awsRegion: string
+}
+
+export class InputError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'))
+    this.name = 'InputError'
+  }
+}
+
+/** Reads an input the way @actions/core does: `INPUT_<NAME>` with the name upper-cased. */
+export type InputReader = (name: string) => string
+
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const IAM_USER_NAME = /^[\w+=,.@-]{1,128}$/
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
+/** Inputs of the SPEC whose feature is not in this version yet: refuse rather than ignore them. */
+const NOT_YET_SUPPORTED = [
+  'smoke-command',
+  'smoke-workflow',
+  'smoke-repository',
+  'smoke-ref',
+  'config',
+  'exceptions'
+]
+
+export function readInputs(read: InputReader): Inputs {
+  const problems: string[] = []
+  const text = (name: string): string => read(name).trim()
+
+  const mode = text('mode') || 'rotate'
+  if (mode !== 'rotate' && mode !== 'audit') {
+    problems.push(`mode: '${mode}' is not a mode: use 'rotate' or 'audit'.`)
+  } else if (mode === 'audit') {
+    problems.push(`mode: 'audit' is not available in this version yet: use 'rotate'.`)
+  }
+
+  const githubToken = text('github-token')
+  if (githubToken === '') {
+    problems.push(
+      "github-token is empty: pass a token that can write secrets, for example a GitHub App token from actions/create-github-app-token (permission-secrets: write) or a fine-grained personal access token stored as a secret. The workflow's GITHUB_TOKEN cannot write secrets."
+    )
+  }
+
+  const iamUserName = text('iam-user-name')
+  if (iamUserName !== '' && !IAM_USER_NAME.test(iamUserName)) {
+    problems.push(
+      `iam-user-name: '${iamUserName}' is not an IAM user name: use 1-128 letters, digits and + = , . @ _ -.`
+    )
+  }
+
+  const targetText = read('targets')
+  const parsed = parseTargets(targetText)
+  problems.push(...parsed.errors)
+  if (parsed.errors.length === 0 && parsed.targets.length === 0) {
+    problems.push('targets is empty: list at least one target, e.g. repo:OWNER/REPO.')
+  }
+  for (const target of parsed.targets) {
+    if (target.kind === 'org' || target.kind === 'dependabot') {
+      problems.push(
+        `targets: ${target.kind}: targets are not available in this version yet: use repo: or env:.`
+      )
+      break
+    }
+  }
+
+  const accessKeyId = secretName(
+    text('access-key-id-secret-name'),
+    'access-key-id-secret-name',
+    problems
+  )
+  const secretAccessKey = secretName(
+    text('secret-access-key-secret-name'),
+    'secret-access-key-secret-name',
+    problems
+  )
+  if (accessKeyId !== '' && accessKeyId.toUpperCase() === secretAccessKey.toUpperCase()) {
+    problems.push(
+      'access-key-id-secret-name and secret-access-key-secret-name are the same secret: give them different names.'
+    )
+  }
+
+  const rotateAfterDays = wholeNumber(text('rotate-after-days'), 'rotate-after-days', 0, problems)
+  const maxKeyAgeDays = wholeNumber(text('max-key-age-days'), 'max-key-age-days', 1, problems)
+  const deleteAfterDays = wholeNumber(text('delete-after-days'), 'delete-after-days', 0, problems)
+  const propagationTimeoutSeconds = wholeNumber(
+    text('propagation-timeout-seconds'),
+    'propagation-timeout-seconds',
+    1,
+    problems
+  )
+  const force = boolean(text('force'), 'force', problems)
+  const dryRun = boolean(text('dry-run'), 'dry-run', problems)
+
+  const awsRegion = text('aws-region')
+  if (!REGION.test(awsRegion)) {
+    problems.push(
+      `aws-region: '${awsRegion}' is not an AWS region: use a region code such as us-east-1.`
+    )
+  }
+
+  for (const name of NOT_YET_SUPPORTED) {
+    if (text(name) !== '') {
+      problems.push(`${name}: this input is not available in this version yet: remove it.`)
+    }
+  }
+
+  if (problems.length > 0) throw new InputError(problems)
+  return {
+    mode: 'rotate',
+    githubToken,
+    ...(iamUserName === '' ? {} : { iamUserName }),
+    targets: parsed.targets,
+    secretNames: { accessKeyId, secretAccessKey },
+    rotateAfterDays,
+    maxKeyAgeDays,
+    force,
+    deleteAfterDays,
+    propagationTimeoutSeconds,
+    dryRun,
+    awsRegion
+  }
+}
+
+function secretName(value: string, input: string, problems: string[]): string {
+  if (!SECRET_NAME.test(value) || /^GITHUB_/i.test(value)) {
+    problems.push(
+      `${input}: '${value}' is not a valid secret name: use letters, digits and _, not starting with a digit or GITHUB_.`
+    )
+  }
+  return value
+}
+
+function wholeNumber(value: string, input: string, minimum: number, problems: string[]): number {
+  if (!/^\d+$/.test(value) || Number(value) < minimum || !Number.isSafeInteger(Number(value))) {
+    const unit = input.endsWith('-seconds') ? 'seconds' : 'days'
+    problems.push(
+      `${input}: '${value}' is not a whole number of ${unit} of at least ${minimum}: write an integer such as ${Math.max(minimum, input === 'max-key-age-days' ? 90 : 30)}.`
+    )
+    return 0
+  }
+  return Number(value)
+}
+
+/** The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them. */
+function boolean(value: string, input: string, problems: string[]): boolean {
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  problems.push(`${input}: '${value}' is not a boolean: write true or false.`)
+  return false
+}

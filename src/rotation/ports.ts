@@ -1,0 +1,114 @@
+/**
+ * The rotation's view of the outside world. Adapters under src/aws and src/github implement these;
+ * tests implement them with fakes. Nothing here imports an SDK.
+ */
+import type { Target } from '../targets.js'
+
+export type KeyStatus = 'Active' | 'Inactive' | (string & {})
+
+export interface AccessKey {
+  readonly id: string
+  readonly status: KeyStatus
+  readonly createdAt: Date
+  readonly lastUsed?: { readonly date?: Date; readonly service?: string; readonly region?: string }
+}
+
+export interface NewAccessKey {
+  readonly id: string
+  readonly secret: string
+  readonly createdAt: Date
+}
+
+export interface Credentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string
+}
+
+export interface CallerIdentity {
+  readonly arn: string
+  readonly account: string
+}
+
+export interface IamUser {
+  readonly name: string
+  readonly arn: string
+}
+
+/** Why an AWS call failed, in the terms the rotation decides on. */
+export type AwsFailureKind =
+  | 'propagation' // the key is not known (yet) to this endpoint: InvalidClientTokenId
+  | 'denied' // AccessDenied: a permission is missing
+  | 'limit' // LimitExceeded: two keys already
+  | 'not-found' // NoSuchEntity
+  | 'transient' // 5xx, throttling, network, timeout (after the SDK's own retries)
+  | 'other'
+
+export class AwsCallError extends Error {
+  constructor(
+    /** e.g. `iam:CreateAccessKey` */
+    readonly call: string,
+    readonly kind: AwsFailureKind,
+    readonly code: string,
+    message: string
+  ) {
+    super(message)
+    this.name = 'AwsCallError'
+  }
+}
+
+export interface Iam {
+  /** STS GetCallerIdentity with the action's own credentials. */
+  caller(): Promise<CallerIdentity>
+  /** The action's own credentials, to know whether it runs as the rotated user. */
+  callerCredentials(): Promise<Credentials>
+  getUser(name: string): Promise<IamUser>
+  /** Keys of the user, with their last use. */
+  listKeys(userName: string): Promise<AccessKey[]>
+  /** Creates a key; the adapter masks the values before returning. Never retried. */
+  createKey(userName: string): Promise<NewAccessKey>
+  setKeyStatus(userName: string, keyId: string, status: 'Active' | 'Inactive'): Promise<void>
+  deleteKey(userName: string, keyId: string): Promise<void>
+  /** STS GetCallerIdentity signed with other credentials (verification of a new key). */
+  identify(credentials: Credentials): Promise<CallerIdentity>
+  /** The same IAM operations signed with other credentials. */
+  withCredentials(credentials: Credentials): Iam
+}
+
+/** What preflight learned about a target's secret scope; reused for the writes. */
+export interface ScopeAccess {
+  readonly publicKeyId: string
+  readonly publicKey: string
+}
+
+export class GitHubCallError extends Error {
+  constructor(
+    /** e.g. `PUT /repos/acme/web/actions/secrets/AWS_ACCESS_KEY_ID` */
+    readonly call: string,
+    readonly status: number | undefined,
+    message: string,
+    /** The permission GitHub says the endpoint needs (x-accepted-github-permissions). */
+    readonly acceptedPermissions?: string
+  ) {
+    super(message)
+    this.name = 'GitHubCallError'
+  }
+}
+
+export interface SecretStore {
+  /** Proves the target exists and the token can reach its secrets; reads the scope's public key. */
+  preflight(target: Target): Promise<ScopeAccess>
+  /** Seals `value` with the scope's key and writes it. */
+  write(target: Target, name: string, value: string, access: ScopeAccess): Promise<void>
+}
+
+export interface Clock {
+  now(): Date
+  sleep(ms: number): Promise<void>
+}
+
+export interface Log {
+  info(message: string): void
+  warning(message: string): void
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>
+}
