@@ -99,7 +99,7 @@ class Rotation {
     try {
       const decision = await log.group('Resolve the IAM user and its keys', () => this.resolve())
       this.record.decision = decision
-      log.info(`Decision: ${decision.action} (${decision.reason}).`)
+      log.info(`Decision: ${decision.action}: ${decision.reason}.`)
       if (decision.action === 'stop') throw this.twoActiveKeysError()
 
       await this.removeInactiveKeysPastGrace()

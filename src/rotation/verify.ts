@@ -5,9 +5,11 @@
 import { ActionError, explainAws } from '../errors.js'
 import { AwsCallError, type Clock, type Credentials, type Iam, type Log } from './ports.js'
 
-/** First pause between polls; grows by half each time up to the cap. */
+/** First pause between polls; grows by half each time up to the cap (overhead stays under 1 s). */
 export const FIRST_POLL_MS = 200
-export const MAX_POLL_MS = 1_000
+export const MAX_POLL_MS = 500
+/** Pause before the confirming call once the key was accepted. */
+export const CONFIRM_POLL_MS = 100
 /** Successes in a row that count as "propagated": one endpoint may know the key before another. */
 export const REQUIRED_SUCCESSES = 2
 
@@ -73,7 +75,7 @@ export async function verifyNewKey(options: VerifyOptions): Promise<Verified> {
     }
     if (successes === 0 && lastError)
       log.info(`New key not usable yet (${lastError}); retrying in ${pause} ms.`)
-    await clock.sleep(successes > 0 ? FIRST_POLL_MS : pause)
+    await clock.sleep(successes > 0 ? CONFIRM_POLL_MS : pause)
     if (successes === 0) pause = Math.min(Math.round(pause * 1.5), MAX_POLL_MS)
   }
 }
@@ -94,7 +96,7 @@ export async function withPropagationRetry<T>(
       if (!isWaitable(error) || elapsed + pause > options.timeoutMs) throw error
       options.log.info(`${call} not accepted yet (${error.code}); retrying in ${pause} ms.`)
       await options.clock.sleep(pause)
-      pause = Math.min(pause * 2, MAX_POLL_MS * 2)
+      pause = Math.min(pause * 2, MAX_POLL_MS * 4)
     }
   }
 }

@@ -1,0 +1,86 @@
+import * as core from '@actions/core'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { FakeAws } from '../sandbox/aws-fake.js'
+import { createIam } from '../src/aws/iam.js'
+import { AwsCallError } from '../src/rotation/ports.js'
+
+vi.mock('@actions/core', async (original) => ({
+  ...(await original<typeof import('@actions/core')>()),
+  setSecret: vi.fn()
+}))
+
+describe('IAM adapter against the IAM/STS fake', () => {
+  let aws: FakeAws
+  const saved = { ...process.env }
+
+  beforeAll(async () => {
+    aws = await FakeAws.start({ propagationDelayMs: 60_000 })
+    const role = aws.addRoleSession('rotator')
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: aws.endpoint,
+      AWS_ACCESS_KEY_ID: role.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: role.secretAccessKey,
+      AWS_SESSION_TOKEN: role.sessionToken,
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials'
+    })
+  })
+
+  afterAll(async () => {
+    process.env = saved
+    await aws.close()
+  })
+
+  it('masks a new key before returning it', async () => {
+    aws.addUser('fresh')
+    const key = await createIam({ region: 'us-east-1', userAgent: 'test' }).createKey('fresh')
+    expect(core.setSecret).toHaveBeenCalledWith(key.secret)
+    expect(core.setSecret).toHaveBeenCalledWith(key.id)
+  })
+
+  it('tries CreateAccessKey exactly once when the user already has two keys', async () => {
+    aws.addUser('full')
+    aws.addKey('full')
+    aws.addKey('full', { status: 'Inactive' })
+    const error = await createIam({ region: 'us-east-1', userAgent: 'test' })
+      .createKey('full')
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(AwsCallError)
+    expect(error).toMatchObject({ kind: 'limit', call: 'iam:CreateAccessKey' })
+    const creates = aws.requests.filter(
+      (request) => request.action === 'CreateAccessKey' && request.params.UserName === 'full'
+    )
+    expect(creates).toHaveLength(1)
+  })
+
+  it('reports a key that has not propagated yet as a propagation failure', async () => {
+    aws.addUser('slow')
+    const iam = createIam({ region: 'us-east-1', userAgent: 'test' })
+    const key = await iam.createKey('slow')
+    const error = await iam
+      .identify({ accessKeyId: key.id, secretAccessKey: key.secret })
+      .catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ kind: 'propagation', code: 'InvalidClientTokenId' })
+  })
+
+  it('lists keys with their last use and the caller with its ARN', async () => {
+    aws.addUser('used', { path: '/ci/' })
+    const used = aws.addKey('used', {
+      lastUsed: { date: new Date('2026-11-20T10:00:00Z'), service: 's3', region: 'eu-west-1' }
+    })
+    const iam = createIam({ region: 'us-east-1', userAgent: 'test' })
+    expect(await iam.listKeys('used')).toEqual([
+      {
+        id: used.accessKeyId,
+        status: 'Active',
+        createdAt: used.createDate,
+        lastUsed: { date: new Date('2026-11-20T10:00:00Z'), service: 's3', region: 'eu-west-1' }
+      }
+    ])
+    expect((await iam.caller()).arn).toMatch(/:assumed-role\/rotator\//)
+    expect(await iam.getUser('used')).toEqual({
+      name: 'used',
+      arn: `arn:aws:iam::${aws.accountId}:user/ci/used`
+    })
+  })
+})

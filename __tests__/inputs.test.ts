@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import { InputError, readInputs } from '../src/inputs.js'
+
+const DEFAULTS: Record<string, string> = {
+  'github-token': 'token',
+  mode: 'rotate',
+  targets: 'repo:acme/web',
+  'access-key-id-secret-name': 'AWS_ACCESS_KEY_ID',
+  'secret-access-key-secret-name': 'AWS_SECRET_ACCESS_KEY',
+  'rotate-after-days': '30',
+  'max-key-age-days': '90',
+  force: 'false',
+  'delete-after-days': '0',
+  'smoke-timeout-seconds': '600',
+  'propagation-timeout-seconds': '120',
+  'dry-run': 'false',
+  'aws-region': 'us-east-1'
+}
+
+function read(overrides: Record<string, string> = {}) {
+  const values = { ...DEFAULTS, ...overrides }
+  return readInputs((name) => values[name] ?? '')
+}
+
+function problems(overrides: Record<string, string>): readonly string[] {
+  try {
+    read(overrides)
+  } catch (error) {
+    if (error instanceof InputError) return error.problems
+    throw error
+  }
+  throw new Error('no input error')
+}
+
+describe('readInputs', () => {
+  it('turns the action.yml defaults into typed settings', () => {
+    expect(read()).toEqual({
+      mode: 'rotate',
+      githubToken: 'token',
+      targets: [{ kind: 'repo', owner: 'acme', repo: 'web' }],
+      secretNames: { accessKeyId: 'AWS_ACCESS_KEY_ID', secretAccessKey: 'AWS_SECRET_ACCESS_KEY' },
+      rotateAfterDays: 30,
+      maxKeyAgeDays: 90,
+      force: false,
+      deleteAfterDays: 0,
+      propagationTimeoutSeconds: 120,
+      dryRun: false,
+      awsRegion: 'us-east-1'
+    })
+  })
+
+  it('reads optional values', () => {
+    const inputs = read({
+      'iam-user-name': 'ci.deployer@x',
+      force: 'True',
+      'dry-run': 'TRUE',
+      'rotate-after-days': '0',
+      'aws-region': 'cn-north-1'
+    })
+    expect(inputs).toMatchObject({
+      iamUserName: 'ci.deployer@x',
+      force: true,
+      dryRun: true,
+      rotateAfterDays: 0,
+      awsRegion: 'cn-north-1'
+    })
+  })
+
+  it.each([
+    ['rotate-after-days', '-1'],
+    ['rotate-after-days', '2.5'],
+    ['rotate-after-days', 'ten'],
+    ['rotate-after-days', ''],
+    ['max-key-age-days', '0'],
+    ['delete-after-days', '-3'],
+    ['delete-after-days', '1e3'],
+    ['propagation-timeout-seconds', '0'],
+    ['propagation-timeout-seconds', '90s']
+  ])('rejects %s = %j, naming the input', (name, value) => {
+    const [problem] = problems({ [name]: value })
+    expect(problem).toMatch(
+      new RegExp(`^${name}: '${value.replace('.', '\\.')}' is not a whole number`)
+    )
+  })
+
+  it.each([
+    [{ mode: 'rotat' }, "mode: 'rotat' is not a mode"],
+    [{ 'github-token': '  ' }, 'github-token is empty'],
+    [{ force: 'yes' }, "force: 'yes' is not a boolean"],
+    [{ 'iam-user-name': 'bad name' }, 'iam-user-name'],
+    [{ 'access-key-id-secret-name': 'GITHUB_KEY' }, 'access-key-id-secret-name'],
+    [{ 'secret-access-key-secret-name': '1SECRET' }, 'secret-access-key-secret-name'],
+    [{ 'secret-access-key-secret-name': 'aws_access_key_id' }, 'are the same secret'],
+    [{ targets: '# only a comment' }, 'targets is empty'],
+    [{ 'aws-region': 'mars' }, 'aws-region'],
+    [{ 'smoke-workflow': 'smoke.yml' }, 'smoke-workflow: this input is not available'],
+    [{ targets: 'org:acme' }, 'org: targets are not available']
+  ])('rejects %j', (overrides, message) => {
+    expect(problems(overrides).join('\n')).toContain(message)
+  })
+
+  it('reports every problem at once', () => {
+    expect(problems({ mode: 'x', force: 'x', targets: 'repo:acme' })).toHaveLength(3)
+  })
+})

@@ -1,0 +1,130 @@
+/**
+ * `npm run demo`: a full rotation on the local sandbox, no AWS account or GitHub needed.
+ * Starts the IAM/STS and GitHub fakes on 127.0.0.1, runs the bundled action exactly as the runner
+ * would, and prints the job summary and the keys before and after.
+ */
+import { writeFile } from 'node:fs/promises'
+import { FakeAws, type FakeKey } from './aws-fake.js'
+import { FakeGitHub } from './github-fake.js'
+import { runAction } from './runner.js'
+import { summaryToText } from './text-render.js'
+
+const TOKEN = 'github_pat_demo_token_0123456789'
+const TARGETS = ['repo:acme/web', 'env:acme/web/production']
+const PROPAGATION_MS = 2_000
+
+function redact(id: string): string {
+  return `${id.slice(0, 4)}…${id.slice(-4)}`
+}
+
+function ageDays(date: Date): number {
+  return Math.floor((Date.now() - date.getTime()) / 86_400_000)
+}
+
+function printKeys(title: string, aws: FakeAws, github: FakeGitHub, keys: FakeKey[]): void {
+  console.log(`\n${title}`)
+  console.log('  Key             │ Status   │ Age (days) │ Stored in')
+  console.log('  ────────────────┼──────────┼────────────┼──────────────────────────────')
+  for (const key of keys) {
+    const holders = TARGETS.filter(
+      (scope) => github.secret(scope, 'AWS_ACCESS_KEY_ID')?.value === key.accessKeyId
+    )
+    const status = key.deleted ? 'Deleted' : key.status
+    console.log(
+      `  ${redact(key.accessKeyId).padEnd(15)} │ ${status.padEnd(8)} │ ${String(ageDays(key.createDate)).padStart(10)} │ ${holders.join(', ') || '-'}`
+    )
+  }
+  for (const scope of TARGETS) {
+    const id = github.secret(scope, 'AWS_ACCESS_KEY_ID')?.value ?? ''
+    const secret = github.secret(scope, 'AWS_SECRET_ACCESS_KEY')?.value ?? ''
+    const works = aws.authenticates(id, secret, 'sts')
+    console.log(
+      `  ${scope}: holds ${redact(id)}, ${works ? 'authenticates ✓' : 'DOES NOT authenticate ✗'}`
+    )
+  }
+}
+
+/** The runner's log, with workflow commands shown the way the Actions UI shows them. */
+function showLog(chunk: string): void {
+  for (const line of chunk.split('\n')) {
+    if (line === '' || line.startsWith('::add-mask::') || line === '::endgroup::') continue
+    const group = /^::group::(.*)$/.exec(line)
+    const annotation = /^::(notice|warning|error)[^:]*::(.*)$/.exec(line)
+    if (group) console.log(`  ▸ ${group[1]}`)
+    else if (annotation)
+      console.log(
+        `  [${annotation[1]}] ${decodeURIComponent(annotation[2] ?? '').replace(/%0A/g, ' ')}`
+      )
+    else console.log(`      ${line}`)
+  }
+}
+
+async function main(): Promise<number> {
+  const htmlOut = process.argv.find((arg) => arg.startsWith('--html='))?.slice('--html='.length)
+  const aws = await FakeAws.start({ propagationDelayMs: PROPAGATION_MS })
+  const github = await FakeGitHub.start()
+  try {
+    aws.addUser('deployer', { path: '/ci/' })
+    const old = aws.addKey('deployer', {
+      ageDays: 97,
+      lastUsed: { date: new Date(Date.now() - 3_600_000), service: 's3', region: 'eu-west-1' }
+    })
+    github.addToken(TOKEN, {
+      kind: 'app',
+      permissions: { secrets: 'write', environments: 'write' }
+    })
+    github.addRepo('acme/web', { environments: ['production'] })
+    for (const scope of TARGETS) {
+      github.setSecret(scope, 'AWS_ACCESS_KEY_ID', old.accessKeyId)
+      github.setSecret(scope, 'AWS_SECRET_ACCESS_KEY', old.secretAccessKey)
+    }
+
+    console.log('Rotate AWS access key: local sandbox demo')
+    console.log(
+      `  fake IAM/STS  ${aws.endpoint}   (new keys rejected for ${PROPAGATION_MS / 1000} s, like IAM)`
+    )
+    console.log(`  fake GitHub   ${github.url}`)
+    console.log(
+      `  IAM user      arn:aws:iam::${aws.accountId}:user/ci/deployer, one key 97 days old (over the 90-day limit)`
+    )
+    printKeys('Before', aws, github, [old])
+
+    console.log('\nRunning dist/index.js as the runner would (the job runs with the old key):')
+    const run = await runAction({
+      awsEndpoint: aws.endpoint,
+      githubApiUrl: github.url,
+      aws: { accessKeyId: old.accessKeyId, secretAccessKey: old.secretAccessKey },
+      inputs: { 'github-token': TOKEN, targets: TARGETS.join('\n') },
+      onStdout: showLog
+    })
+    if (run.stderr) console.error(run.stderr)
+
+    console.log('\nJob summary')
+    console.log(summaryToText(run.summary))
+    if (htmlOut) {
+      await writeFile(htmlOut, run.summary)
+      console.log(`\n(summary HTML written to ${htmlOut})`)
+    }
+
+    const keys = [old, ...aws.keys('deployer').filter((key) => key.accessKeyId !== old.accessKeyId)]
+    printKeys('After', aws, github, keys)
+    console.log(`\nOutputs: ${JSON.stringify(run.outputs, null, 2).replace(/\n/g, '\n  ')}`)
+
+    const working = TARGETS.every((scope) =>
+      aws.authenticates(
+        github.secret(scope, 'AWS_ACCESS_KEY_ID')?.value ?? '',
+        github.secret(scope, 'AWS_SECRET_ACCESS_KEY')?.value ?? '',
+        'sts'
+      )
+    )
+    const ok = run.code === 0 && working && old.deleted
+    console.log(
+      ok ? '\nDemo finished: key rotated, every target works, old key deleted.' : '\nDemo FAILED.'
+    )
+    return ok ? 0 : 1
+  } finally {
+    await Promise.all([aws.close(), github.close()])
+  }
+}
+
+process.exitCode = await main()
