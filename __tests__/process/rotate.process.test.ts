@@ -287,6 +287,31 @@ describe('rotate (process level)', () => {
     world.expectWorkingKeys([REPO, ENV])
   })
 
+  it('with delete-after-days only deactivates, and a later run deletes once the grace is over', async () => {
+    const old = pipelineKey()
+    const inputs = { 'github-token': TOKEN, targets: TARGETS, 'delete-after-days': '7' }
+    const first = await world.run({ inputs, aws: credentials(old) })
+    expect(first.code).toBe(0)
+    expect(world.aws.findKey(old.accessKeyId)).toMatchObject({ status: 'Inactive', deleted: false })
+    expect(first.evidence).toMatchObject({ oldKey: { status: 'Inactive' } })
+    world.expectWorkingKeys([REPO, ENV])
+
+    const fresh = world.aws.keys('deployer').find((key) => key.status === 'Active') as FakeKey
+    const early = await world.run({ inputs, aws: credentials(fresh) })
+    expect(early.code).toBe(0)
+    expect(world.aws.findKey(old.accessKeyId)?.deleted).toBe(false)
+
+    fresh.createDate = new Date(Date.now() - 8 * 86_400_000)
+    const later = await world.run({ inputs, aws: credentials(fresh) })
+    expect(later.code).toBe(0)
+    expect(later.evidence).toMatchObject({
+      outcome: 'skipped',
+      removedKeys: [expect.objectContaining({ id: redacted(old.accessKeyId), status: 'Deleted' })]
+    })
+    expect(world.aws.findKey(old.accessKeyId)?.deleted).toBe(true)
+    expect(world.github.writes()).toHaveLength(4)
+  })
+
   it('handles an environment name that contains a slash', async () => {
     const old = pipelineKey()
     world.seed('env:acme/web/prod/eu', old)
