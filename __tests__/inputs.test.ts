@@ -45,8 +45,30 @@ describe('readInputs', () => {
       deleteAfterDays: 0,
       propagationTimeoutSeconds: 120,
       dryRun: false,
-      awsRegion: 'us-east-1'
+      awsRegion: 'us-east-1',
+      smoke: { repositories: [], timeoutSeconds: 600 }
     })
+  })
+
+  it('dispatches the smoke workflow in the repositories of repo: and env: targets by default', () => {
+    const inputs = read({
+      targets: 'repo:acme/web\nenv:acme/web/production\nenv:acme/api/production',
+      'smoke-workflow': 'aws-smoke.yml',
+      'smoke-command': 'aws sts get-caller-identity'
+    })
+    expect(inputs.smoke).toEqual({
+      command: 'aws sts get-caller-identity',
+      workflow: 'aws-smoke.yml',
+      repositories: ['acme/web', 'acme/api'],
+      timeoutSeconds: 600
+    })
+    expect(
+      read({
+        'smoke-workflow': 'aws-smoke.yml',
+        'smoke-repository': 'acme/smoke\n# c\nacme/other',
+        'smoke-ref': 'release/v1'
+      }).smoke
+    ).toMatchObject({ repositories: ['acme/smoke', 'acme/other'], ref: 'release/v1' })
   })
 
   it('reads optional values', () => {
@@ -93,7 +115,18 @@ describe('readInputs', () => {
     [{ 'secret-access-key-secret-name': 'aws_access_key_id' }, 'are the same secret'],
     [{ targets: '# only a comment' }, 'targets is empty'],
     [{ 'aws-region': 'mars' }, 'aws-region'],
-    [{ 'smoke-workflow': 'smoke.yml' }, 'smoke-workflow: this input is not available'],
+    [{ 'smoke-workflow': 'smoke' }, "smoke-workflow: 'smoke' is not a workflow file name"],
+    [{ 'smoke-repository': 'acme/web' }, 'smoke-repository and smoke-ref need smoke-workflow'],
+    [
+      { 'smoke-workflow': 'a.yml', 'smoke-repository': 'acme' },
+      "smoke-repository: 'acme' is not a repository"
+    ],
+    [
+      { 'smoke-workflow': 'a.yml', 'smoke-ref': 'bad ref' },
+      "smoke-ref: 'bad ref' is not a git ref"
+    ],
+    [{ 'smoke-timeout-seconds': '0' }, 'smoke-timeout-seconds'],
+    [{ config: 'fleet.yml' }, 'config: this input is not available'],
     [{ targets: 'org:acme' }, 'org: targets are not available']
   ])('rejects %j', (overrides, message) => {
     expect(problems(overrides).join('\n')).toContain(message)

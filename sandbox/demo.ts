@@ -4,9 +4,11 @@
  * would, and prints the job summary and the keys before and after.
  */
 import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { FakeAws, type FakeKey } from './aws-fake.js'
 import { FakeGitHub } from './github-fake.js'
-import { runAction } from './runner.js'
+import { ROOT, runAction } from './runner.js'
+import { SMOKE_FILE, stsSmokeWorkflow } from './smoke-workflow.js'
 import { summaryToText } from './text-render.js'
 
 const TOKEN = 'github_pat_demo_token_0123456789'
@@ -71,9 +73,9 @@ async function main(): Promise<number> {
     })
     github.addToken(TOKEN, {
       kind: 'app',
-      permissions: { secrets: 'write', environments: 'write' }
+      permissions: { secrets: 'write', environments: 'write', actions: 'write' }
     })
-    github.addRepo('acme/web', { environments: ['production'] })
+    github.addRepo('acme/web', { environments: ['production'], workflows: [stsSmokeWorkflow(aws)] })
     for (const scope of TARGETS) {
       github.setSecret(scope, 'AWS_ACCESS_KEY_ID', old.accessKeyId)
       github.setSecret(scope, 'AWS_SECRET_ACCESS_KEY', old.secretAccessKey)
@@ -83,7 +85,9 @@ async function main(): Promise<number> {
     console.log(
       `  fake IAM/STS  ${aws.endpoint}   (new keys rejected for ${PROPAGATION_MS / 1000} s, like IAM)`
     )
-    console.log(`  fake GitHub   ${github.url}`)
+    console.log(
+      `  fake GitHub   ${github.url}   (runs ${SMOKE_FILE}: reads the stored secrets, calls STS)`
+    )
     console.log(
       `  IAM user      arn:aws:iam::${aws.accountId}:user/ci/deployer, one key 97 days old (over the 90-day limit)`
     )
@@ -94,7 +98,12 @@ async function main(): Promise<number> {
       awsEndpoint: aws.endpoint,
       githubApiUrl: github.url,
       aws: { accessKeyId: old.accessKeyId, secretAccessKey: old.secretAccessKey },
-      inputs: { 'github-token': TOKEN, targets: TARGETS.join('\n') },
+      inputs: {
+        'github-token': TOKEN,
+        targets: TARGETS.join('\n'),
+        'smoke-command': `node ${join(ROOT, 'sandbox', 'whoami.mjs')}`,
+        'smoke-workflow': SMOKE_FILE
+      },
       onStdout: showLog
     })
     if (run.stderr) console.error(run.stderr)

@@ -92,6 +92,8 @@ export interface WorkflowSpec {
   runName?: (inputs: Record<string, string>) => string
   /** Default: success. A throwing handler concludes `failure`. */
   handler?: (ctx: WorkflowRunContext) => Promise<WorkflowConclusion>
+  /** The workflow_dispatch inputs it declares; others → 422 "Unexpected inputs provided". Default: any. */
+  inputs?: string[]
 }
 
 export interface FakeGitHubOptions {
@@ -103,6 +105,8 @@ export interface FakeGitHubOptions {
   secondaryWriteLimit?: { limit: number; windowMs: number; retryAfterSeconds?: number }
   /** Dispatch with return_run_details: 200 + body / 204 / 422. Default 'supported'. */
   returnRunDetails?: 'supported' | 'ignored' | 'rejected'
+  /** Called when a dispatch was accepted, right after its run was queued (e.g. to race another run). */
+  onDispatch?: (repository: string, workflow: string, inputs: Record<string, string>) => void
 }
 
 export interface FakeRun {
@@ -546,6 +550,14 @@ export class FakeGitHub {
         htmlUrl: this.runHtmlUrl(run),
         createdAt: run.createdAt
       }))
+  }
+
+  /** Starts a run as if someone else dispatched the workflow (on the default branch). */
+  startRun(fullName: string, file: string, inputs: Record<string, string> = {}): number {
+    const repo = this.requireRepo(fullName)
+    const workflow = repo.workflows.find((candidate) => candidate.spec.file === file)
+    if (!workflow) throw new Error(`FakeGitHub: no workflow ${file} in ${fullName}`)
+    return this.queueRun(repo, workflow, repo.defaultBranch, repo.defaultBranch, { ...inputs }).id
   }
 
   /** Extra helper: resolves once every dispatched run has completed. */
@@ -1463,12 +1475,20 @@ export class FakeGitHub {
     if (Object.keys(inputs).length > 25) {
       return invalid('You may only specify up to 25 inputs.', doc)
     }
+    const declared = workflow.spec.inputs
+    const unexpected = declared
+      ? Object.keys(inputs).filter((name) => !declared.includes(name))
+      : []
+    if (unexpected.length > 0) {
+      return invalid(`Unexpected inputs provided: ${JSON.stringify(unexpected)}`, doc)
+    }
     const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref
     if (branch !== repo.defaultBranch) {
       return { status: 422, body: errorBody(`No ref found for: ${ref}`, doc, 422) }
     }
 
     const run = this.queueRun(repo, workflow, ref, branch, inputs)
+    this.options.onDispatch?.(repo.fullName, workflow.spec.file, { ...inputs })
     if (body['return_run_details'] === true && mode === 'supported') {
       return {
         status: 200,

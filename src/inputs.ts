@@ -2,7 +2,7 @@
  * Every input, read and validated in one place into one readonly object. All problems are
  * reported together, each naming the input and the fix, before anything is changed.
  */
-import { parseTargets, type Target } from './targets.js'
+import { parseTargets, targetRepository, type Target } from './targets.js'
 
 export type Mode = 'rotate' | 'audit'
 
@@ -19,6 +19,16 @@ export interface Inputs {
   readonly propagationTimeoutSeconds: number
   readonly dryRun: boolean
   readonly awsRegion: string
+  readonly smoke: SmokeInputs
+}
+
+export interface SmokeInputs {
+  readonly command?: string
+  readonly workflow?: string
+  /** Where the workflow is dispatched: smoke-repository, or the repositories of repo:/env: targets. */
+  readonly repositories: readonly string[]
+  readonly ref?: string
+  readonly timeoutSeconds: number
 }
 
 export class InputError extends Error {
@@ -35,14 +45,10 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const IAM_USER_NAME = /^[\w+=,.@-]{1,128}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 /** Inputs of the SPEC whose feature is not in this version yet: refuse rather than ignore them. */
-const NOT_YET_SUPPORTED = [
-  'smoke-command',
-  'smoke-workflow',
-  'smoke-repository',
-  'smoke-ref',
-  'config',
-  'exceptions'
-]
+const NOT_YET_SUPPORTED = ['config', 'exceptions']
+const WORKFLOW_FILE = /^(?:[A-Za-z0-9._-]+\.ya?ml|\d+)$/
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/
+const GIT_REF = /^[^\s~^:?*[\\]+$/
 
 export function readInputs(read: InputReader): Inputs {
   const problems: string[] = []
@@ -119,6 +125,8 @@ export function readInputs(read: InputReader): Inputs {
     )
   }
 
+  const smoke = readSmoke(read, parsed.targets, problems)
+
   for (const name of NOT_YET_SUPPORTED) {
     if (text(name) !== '') {
       problems.push(`${name}: this input is not available in this version yet: remove it.`)
@@ -138,7 +146,65 @@ export function readInputs(read: InputReader): Inputs {
     deleteAfterDays,
     propagationTimeoutSeconds,
     dryRun,
-    awsRegion
+    awsRegion,
+    smoke
+  }
+}
+
+function readSmoke(read: InputReader, targets: readonly Target[], problems: string[]): SmokeInputs {
+  const command = read('smoke-command').trim()
+  const workflow = read('smoke-workflow').trim()
+  const ref = read('smoke-ref').trim()
+  const explicit = read('smoke-repository')
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '')
+  const timeoutSeconds = wholeNumber(
+    read('smoke-timeout-seconds').trim(),
+    'smoke-timeout-seconds',
+    1,
+    problems
+  )
+
+  if (workflow !== '' && !WORKFLOW_FILE.test(workflow)) {
+    problems.push(
+      `smoke-workflow: '${workflow}' is not a workflow file name: use the file name under .github/workflows, e.g. aws-smoke.yml.`
+    )
+  }
+  for (const repository of explicit) {
+    if (!REPOSITORY.test(repository)) {
+      problems.push(
+        `smoke-repository: '${repository}' is not a repository: write OWNER/REPO, one a line.`
+      )
+    }
+  }
+  if (ref !== '' && !GIT_REF.test(ref)) {
+    problems.push(`smoke-ref: '${ref}' is not a git ref: use a branch or tag name such as main.`)
+  }
+  if (workflow === '' && (explicit.length > 0 || ref !== '')) {
+    problems.push(
+      'smoke-repository and smoke-ref need smoke-workflow: set smoke-workflow, or remove them.'
+    )
+  }
+  const fromTargets = [
+    ...new Set(
+      targets.flatMap((target) =>
+        target.kind === 'repo' || target.kind === 'env' ? [targetRepository(target) ?? ''] : []
+      )
+    )
+  ]
+  const repositories = explicit.length > 0 ? [...new Set(explicit)] : fromTargets
+  if (workflow !== '' && repositories.length === 0) {
+    problems.push(
+      'smoke-repository is empty and no repo: or env: target names a repository to dispatch smoke-workflow in: set smoke-repository.'
+    )
+  }
+  return {
+    ...(command === '' ? {} : { command }),
+    ...(workflow === '' ? {} : { workflow }),
+    repositories: workflow === '' ? [] : repositories,
+    ...(ref === '' ? {} : { ref }),
+    timeoutSeconds
   }
 }
 

@@ -3,6 +3,7 @@
  * core.setFailed; never throws, so tests and @github/local-action can import and run it.
  */
 import * as core from '@actions/core'
+import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -10,14 +11,17 @@ import { createIam } from './aws/iam.js'
 import { errorMessage } from './errors.js'
 import { createOctokit } from './github/octokit.js'
 import { createSecretStore } from './github/secrets.js'
+import { createWorkflows } from './github/workflows.js'
 import { InputError, readInputs, type Inputs } from './inputs.js'
 import type { Clock, Log } from './rotation/ports.js'
 import type { RotationRecord } from './rotation/record.js'
-import { rotate } from './rotation/rotate.js'
+import { rotate, type RotationSettings } from './rotation/rotate.js'
+import { commandEnvironment } from './rotation/smoke.js'
 import { runContextFromEnv, type Report } from './report/context.js'
 import { buildEvidence } from './report/evidence.js'
 import { buildOutputs } from './report/outputs.js'
 import { renderSummary, SUMMARY_LIMIT_BYTES } from './report/summary.js'
+import { createCommandRunner } from './smoke/command.js'
 import { USER_AGENT, VERSION } from './version.js'
 
 export const EVIDENCE_FILE_NAME = 'aws-key-rotation-evidence.json'
@@ -56,26 +60,46 @@ export async function run(): Promise<void> {
     inputs = readInputs((name) => core.getInput(name))
     core.setSecret(inputs.githubToken)
     const iam = createIam({ region: inputs.awsRegion, userAgent: USER_AGENT })
-    const secrets = createSecretStore(createOctokit(inputs.githubToken, USER_AGENT, log))
-    record = await rotate(
-      {
-        ...(inputs.iamUserName === undefined ? {} : { userName: inputs.iamUserName }),
-        targets: inputs.targets,
-        secretNames: inputs.secretNames,
-        rotateAfterDays: inputs.rotateAfterDays,
-        maxKeyAgeDays: inputs.maxKeyAgeDays,
-        force: inputs.force,
-        deleteAfterDays: inputs.deleteAfterDays,
-        propagationTimeoutSeconds: inputs.propagationTimeoutSeconds,
-        dryRun: inputs.dryRun
-      },
-      { iam, secrets, clock: systemClock, log }
-    )
+    const octokit = createOctokit(inputs.githubToken, USER_AGENT, log)
+    record = await rotate(settingsFrom(inputs), {
+      iam,
+      secrets: createSecretStore(octokit),
+      workflows: createWorkflows(octokit),
+      commands: createCommandRunner((line) => core.info(line)),
+      clock: systemClock,
+      log
+    })
   } catch (error) {
     record = failedBeforeStart(error, startedAt)
   }
   await publish(record, inputs)
   if (record.outcome === 'failed') core.setFailed(failureText(record))
+}
+
+function settingsFrom(inputs: Inputs): RotationSettings {
+  const { smoke } = inputs
+  const runId = process.env.GITHUB_RUN_ID ?? 'local'
+  const attempt = process.env.GITHUB_RUN_ATTEMPT ?? '1'
+  return {
+    ...(inputs.iamUserName === undefined ? {} : { userName: inputs.iamUserName }),
+    targets: inputs.targets,
+    secretNames: inputs.secretNames,
+    rotateAfterDays: inputs.rotateAfterDays,
+    maxKeyAgeDays: inputs.maxKeyAgeDays,
+    force: inputs.force,
+    deleteAfterDays: inputs.deleteAfterDays,
+    propagationTimeoutSeconds: inputs.propagationTimeoutSeconds,
+    dryRun: inputs.dryRun,
+    ...(smoke.command !== undefined || smoke.workflow !== undefined
+      ? {
+          smoke: {
+            ...smoke,
+            rotationId: `${runId}-${attempt}-${randomUUID().slice(0, 8)}`,
+            commandEnv: commandEnvironment(process.env, inputs.awsRegion)
+          }
+        }
+      : {})
+  }
 }
 
 function failedBeforeStart(error: unknown, startedAt: string): RotationRecord {

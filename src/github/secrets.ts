@@ -27,7 +27,7 @@ export function toGitHubCallError(call: string, error: unknown): GitHubCallError
   return new GitHubCallError(
     call,
     failure.status,
-    said.split('\n')[0]?.slice(0, 300) ?? '',
+    said.replace(/\s+/g, ' ').trim().slice(0, 300),
     accepted === undefined ? undefined : String(accepted)
   )
 }

@@ -112,3 +112,59 @@ export interface Log {
   warning(message: string): void
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
 }
+
+export interface CommandResult {
+  readonly exitCode: number | null
+  readonly timedOut: boolean
+}
+
+export interface CommandRunner {
+  /**
+   * Runs a shell command with exactly `env`, streaming its output into the log with every value
+   * of `redact` replaced, and kills it (with its children) after `timeoutMs`.
+   */
+  run(
+    command: string,
+    env: Readonly<Record<string, string>>,
+    timeoutMs: number,
+    redact: readonly string[]
+  ): Promise<CommandResult>
+}
+
+export interface WorkflowRun {
+  readonly id: number
+  readonly url: string
+  readonly title: string
+  readonly status: string
+  readonly conclusion: string | null
+  readonly createdAt: Date
+}
+
+export interface Dispatched {
+  /** Known when the server returns run details (github.com since 2026-02). */
+  readonly run?: { readonly id: number; readonly url: string }
+  /** False when the workflow declares no such inputs and the dispatch was retried without them. */
+  readonly inputsAccepted: boolean
+}
+
+export interface Workflows {
+  defaultBranch(owner: string, repo: string): Promise<string>
+  /** Fails (404) when the workflow file does not exist in the repository. */
+  checkWorkflow(owner: string, repo: string, workflow: string): Promise<void>
+  dispatch(
+    owner: string,
+    repo: string,
+    workflow: string,
+    ref: string,
+    inputs: Readonly<Record<string, string>>
+  ): Promise<Dispatched>
+  /** Runs of the workflow on `branch` created at or after `since`, newest first. */
+  listRuns(
+    owner: string,
+    repo: string,
+    workflow: string,
+    branch: string,
+    since: Date
+  ): Promise<WorkflowRun[]>
+  getRun(owner: string, repo: string, runId: number): Promise<WorkflowRun>
+}

@@ -10,15 +10,18 @@ import {
   AwsCallError,
   type AccessKey,
   type Clock,
+  type CommandRunner,
   type Credentials,
   type Iam,
   type IamUser,
   type Log,
   type NewAccessKey,
   type ScopeAccess,
-  type SecretStore
+  type SecretStore,
+  type Workflows
 } from './ports.js'
 import type { KeyRecord, RotationRecord, Stage, TargetRecord } from './record.js'
+import { SmokeChecks, type SmokeSettings } from './smoke.js'
 import { verifyNewKey, withPropagationRetry } from './verify.js'
 
 export interface RotationSettings {
@@ -31,6 +34,8 @@ export interface RotationSettings {
   readonly deleteAfterDays: number
   readonly propagationTimeoutSeconds: number
   readonly dryRun: boolean
+  /** Absent when neither smoke-command nor smoke-workflow is set. */
+  readonly smoke?: SmokeSettings
 }
 
 export interface RotationDeps {
@@ -38,6 +43,9 @@ export interface RotationDeps {
   readonly secrets: SecretStore
   readonly clock: Clock
   readonly log: Log
+  /** Needed when settings.smoke is set. */
+  readonly commands?: CommandRunner
+  readonly workflows?: Workflows
 }
 
 /** The permission each target kind needs, named as GitHub names it for Apps and fine-grained PATs. */
@@ -77,6 +85,7 @@ class Rotation {
   private newKey: NewAccessKey | undefined
   private readonly access = new Map<string, ScopeAccess>()
   private readonly writes = new Map<string, WriteState>()
+  private readonly smoke: SmokeChecks | undefined
 
   constructor(
     private readonly settings: RotationSettings,
@@ -91,6 +100,16 @@ class Rotation {
       smoke: [],
       plan: [],
       instructions: []
+    }
+    if (settings.smoke) {
+      const { commands, workflows } = deps
+      if (!commands || !workflows)
+        throw new Error('smoke checks need a command runner and workflows')
+      this.smoke = new SmokeChecks(
+        settings.smoke,
+        { commands, workflows, clock: deps.clock, log: deps.log },
+        this.record.smoke
+      )
     }
   }
 
@@ -121,6 +140,11 @@ class Rotation {
         await log.group(`Store the new key in ${this.settings.targets.length} target(s)`, () =>
           this.store()
         )
+        const smoke = this.smoke
+        if (smoke) {
+          this.stage = 'smoke'
+          await log.group(`Smoke checks (${smoke.count})`, () => smoke.run(this.newCredentials()))
+        }
       } catch (error) {
         await log.group('Keep the old key working (compensation)', () => this.compensate())
         throw error
@@ -328,6 +352,7 @@ class Rotation {
         problems.length > 1 ? ` (and ${problems.length - 1} more target(s), see the summary)` : ''
       throw new ActionError('preflight', `${first.message}${more} Nothing was changed.`, first.fix)
     }
+    await this.smoke?.preflight()
   }
 
   private planDryRun(decision: Decision): void {
@@ -343,6 +368,11 @@ class Rotation {
     plan.push(`Create a new access key for ${this.user.name} and verify it with STS.`)
     for (const target of this.settings.targets) {
       plan.push(`Write ${this.secretNamesText()} to ${targetLabel(target)}.`)
+    }
+    for (const check of this.record.smoke) {
+      plan.push(
+        `Run the smoke ${check.kind} ${check.name} with the new key; keep the old key if it fails.`
+      )
     }
     if (this.oldKey) {
       const old = redactKeyId(this.oldKey.id)
