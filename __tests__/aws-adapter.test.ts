@@ -33,7 +33,11 @@ describe('IAM adapter against the IAM/STS fake', () => {
 
   it('masks a new key before returning it', async () => {
     aws.addUser('fresh')
-    const key = await createIam({ region: 'us-east-1', userAgent: 'test' }).createKey('fresh')
+    const key = await createIam({
+      region: 'us-east-1',
+      userAgent: 'test',
+      requestTimeoutMs: 5_000
+    }).createKey('fresh')
     expect(core.setSecret).toHaveBeenCalledWith(key.secret)
     expect(core.setSecret).toHaveBeenCalledWith(key.id)
   })
@@ -42,7 +46,11 @@ describe('IAM adapter against the IAM/STS fake', () => {
     aws.addUser('full')
     aws.addKey('full')
     aws.addKey('full', { status: 'Inactive' })
-    const error = await createIam({ region: 'us-east-1', userAgent: 'test' })
+    const error = await createIam({
+      region: 'us-east-1',
+      userAgent: 'test',
+      requestTimeoutMs: 5_000
+    })
       .createKey('full')
       .catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(AwsCallError)
@@ -55,7 +63,7 @@ describe('IAM adapter against the IAM/STS fake', () => {
 
   it('reports a key that has not propagated yet as a propagation failure', async () => {
     aws.addUser('slow')
-    const iam = createIam({ region: 'us-east-1', userAgent: 'test' })
+    const iam = createIam({ region: 'us-east-1', userAgent: 'test', requestTimeoutMs: 5_000 })
     const key = await iam.createKey('slow')
     const error = await iam
       .identify({ accessKeyId: key.id, secretAccessKey: key.secret })
@@ -68,7 +76,7 @@ describe('IAM adapter against the IAM/STS fake', () => {
     const used = aws.addKey('used', {
       lastUsed: { date: new Date('2026-11-20T10:00:00Z'), service: 's3', region: 'eu-west-1' }
     })
-    const iam = createIam({ region: 'us-east-1', userAgent: 'test' })
+    const iam = createIam({ region: 'us-east-1', userAgent: 'test', requestTimeoutMs: 5_000 })
     expect(await iam.listKeys('used')).toEqual([
       {
         id: used.accessKeyId,

@@ -12,6 +12,7 @@ const DEFAULTS: Record<string, string> = {
   force: 'false',
   'delete-after-days': '0',
   'smoke-timeout-seconds': '600',
+  'request-timeout-seconds': '30',
   'propagation-timeout-seconds': '120',
   'dry-run': 'false',
   'aws-region': 'us-east-1'
@@ -46,6 +47,7 @@ describe('readInputs', () => {
       propagationTimeoutSeconds: 120,
       dryRun: false,
       awsRegion: 'us-east-1',
+      requestTimeoutSeconds: 30,
       smoke: { repositories: [], timeoutSeconds: 600 }
     })
   })

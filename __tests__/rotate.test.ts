@@ -19,6 +19,7 @@ function settings(overrides: Partial<RotationSettings> = {}): RotationSettings {
     deleteAfterDays: 0,
     propagationTimeoutSeconds: 60,
     dryRun: false,
+    rotationId: '7-1-abcdef12',
     ...overrides
   }
 }
@@ -32,7 +33,7 @@ describe('rotate', () => {
   beforeEach(() => {
     clock = new FakeClock()
     aws = new MemoryAws(clock)
-    secrets = new MemorySecrets()
+    secrets = new MemorySecrets(clock)
     log = new RecordingLog()
     aws.addUser('deployer', '/ci/')
   })
@@ -41,11 +42,17 @@ describe('rotate', () => {
   function selfRotationSetup(ageDays = 45) {
     const old = aws.addKey('deployer', ageDays)
     aws.runAs('deployer', old)
-    for (const target of [REPO, ENV]) {
-      secrets.set(target, ID, old.id)
-      secrets.set(target, SECRET, old.secret)
-    }
+    seed(old)
     return old
+  }
+
+  /** Both targets hold `key`, written a day ago (by the previous rotation). */
+  function seed(key: { id: string; secret: string }) {
+    const dayAgo = new Date(clock.time - 86_400_000)
+    for (const target of [REPO, ENV]) {
+      secrets.set(target, ID, key.id, dayAgo)
+      secrets.set(target, SECRET, key.secret, dayAgo)
+    }
   }
 
   function run(overrides: Partial<RotationSettings> = {}) {
@@ -100,6 +107,26 @@ describe('rotate', () => {
     })
     expect(JSON.stringify(record)).not.toContain(fresh?.secret)
     expect(JSON.stringify(record)).not.toContain(fresh?.id)
+  })
+
+  it('describes the key it creates and removes the description of the key it deletes', async () => {
+    const old = selfRotationSetup()
+    aws.tags.set('deployer', new Map([[old.id, 'rotate-aws-access-key 6-1-00000000']]))
+    await run()
+    const [fresh] = aws.keys('deployer')
+    expect([...(aws.tags.get('deployer') ?? [])]).toEqual([
+      [fresh?.id, 'rotate-aws-access-key 7-1-abcdef12']
+    ])
+    const order = aws.calls.map((call) => call.method)
+    expect(order.indexOf('describeKey')).toBe(order.indexOf('createKey') + 1)
+  })
+
+  it('still rotates when it may not describe keys, with a warning that says what to grant', async () => {
+    selfRotationSetup()
+    aws.fail('describeKey', () => new AwsCallError('iam:TagUser', 'denied', 'AccessDenied', 'no'))
+    const record = await run()
+    expect(record.outcome).toBe('rotated')
+    expect(log.warnings.join('\n')).toContain('iam:TagUser')
   })
 
   it('skips a key younger than rotate-after-days without any write or IAM change', async () => {
@@ -212,16 +239,13 @@ describe('rotate', () => {
     expect(record.newKey?.status).toBe('Deleted')
     expect(record.targets.map((target) => [target.result, target.holds])).toEqual([
       ['restored', 'old'],
-      ['failed', 'unchanged']
+      ['restored', 'old']
     ])
   })
 
   it('keeps both keys active and says which target holds which when the old secret is unknown', async () => {
     const old = aws.addKey('deployer', 45)
-    for (const target of [REPO, ENV]) {
-      secrets.set(target, ID, old.id)
-      secrets.set(target, SECRET, old.secret)
-    }
+    seed(old)
     secrets.failWrite.set(4, () => new GitHubCallError('PUT env', 502, 'Bad Gateway'))
     const record = await run({ userName: 'deployer' })
 
@@ -237,10 +261,7 @@ describe('rotate', () => {
 
   it('puts the old ID back when only the first write of a target landed, even without the old secret', async () => {
     const old = aws.addKey('deployer', 45)
-    for (const target of [REPO, ENV]) {
-      secrets.set(target, ID, old.id)
-      secrets.set(target, SECRET, old.secret)
-    }
+    seed(old)
     secrets.failWrite.set(2, () => new GitHubCallError('PUT repo', 500, 'Server Error'))
     const record = await run({ userName: 'deployer' })
     expect(record.failure?.stage).toBe('store')
@@ -316,8 +337,8 @@ describe('rotate', () => {
     expect(record.instructions.join(' ')).toContain('still Active')
   })
 
-  it('removes a key left by a create whose answer was lost', async () => {
-    const old = selfRotationSetup()
+  it('leaves a key made by a create whose answer was lost for the next run to name', async () => {
+    selfRotationSetup()
     const iam = aws.iam()
     const lost = {
       ...iam,
@@ -328,8 +349,114 @@ describe('rotate', () => {
     }
     const record = await rotate(settings(), { iam: lost, secrets, clock, log })
     expect(record.failure?.stage).toBe('create')
-    expect(aws.keys('deployer').map((key) => key.id)).toEqual([old.id])
     expect(secrets.writes).toEqual([])
+    expect(aws.keys('deployer')).toHaveLength(2)
+    expect(record.instructions.join(' ')).toContain('the next run names it')
+
+    // The key carries no description (its ID never reached the run): a person decides.
+    const next = await run()
+    expect(next.failure?.stage).toBe('resolve')
+    expect(next.failure?.fix).toContain('deleting it is safe')
+    expect(aws.keys('deployer')).toHaveLength(2)
+    expect(aws.mutations()).toEqual(aws.mutations().filter((call) => call.method === 'createKey'))
+  })
+
+  it('a concurrent run that loses the race for the second key changes nothing', async () => {
+    const old = selfRotationSetup()
+    aws.fail(
+      'createKey',
+      () => new AwsCallError('iam:CreateAccessKey', 'limit', 'LimitExceededException', 'quota')
+    )
+    const record = await run()
+    expect(record.failure?.stage).toBe('create')
+    expect(record.failure?.message).toContain('another rotation running at the same time')
+    expect(aws.keys('deployer').map((key) => key.id)).toEqual([old.id])
+    expect(aws.calls.filter((call) => call.method === 'deleteKey')).toEqual([])
+  })
+
+  describe('an earlier run that stopped halfway', () => {
+    /** Simulates a run killed after writing the new key to the first `written` targets. */
+    async function interruptedRotation(written: number, secretToo = true) {
+      const old = selfRotationSetup()
+      const pending = aws.addKey('deployer', 0)
+      aws.tags.set('deployer', new Map([[pending.id, 'rotate-aws-access-key 1-1-0badc0de']]))
+      const order = [ENV, REPO]
+      for (const target of order.slice(0, written)) {
+        secrets.set(target, ID, pending.id)
+        if (secretToo) secrets.set(target, SECRET, pending.secret)
+      }
+      clock.time += 60 * 60_000
+      return { old, pending }
+    }
+
+    it('finishes the rotation when the job runs with the new key', async () => {
+      const { old, pending } = await interruptedRotation(1)
+      aws.runAs('deployer', pending)
+      const record = await run()
+      expect(record.outcome).toBe('rotated')
+      expect(record.recovery).toMatchObject({ outcome: 'finished', touchedTargets: [ENV] })
+      expect(aws.mutations().some((call) => call.method === 'createKey')).toBe(false)
+      expect(aws.keys('deployer').map((key) => key.id)).toEqual([pending.id])
+      expect(aws.deleted.has(old.id)).toBe(true)
+      expectEveryTargetWorks()
+      expect(secrets.get(REPO, ID)).toBe(pending.id)
+    })
+
+    it('puts the old key back and rotates afresh when the job runs with the old key', async () => {
+      const { old, pending } = await interruptedRotation(1)
+      const record = await run()
+      expect(record.outcome).toBe('rotated')
+      expect(record.recovery).toMatchObject({ outcome: 'rolled-back', touchedTargets: [ENV] })
+      expect(aws.deleted.has(pending.id)).toBe(true)
+      expect(aws.deleted.has(old.id)).toBe(true)
+      expect(aws.keys('deployer')).toHaveLength(1)
+      expectEveryTargetWorks()
+    })
+
+    it('repairs a target left with the new ID and the old secret', async () => {
+      const { pending } = await interruptedRotation(1, false)
+      aws.caller = { roleArn: 'arn:aws:sts::123456789012:assumed-role/rotator/gha' }
+      const record = await run({ userName: 'deployer' })
+      expect(record.recovery).toMatchObject({ outcome: 'rolled-back', touchedTargets: [ENV] })
+      expect(record.outcome).toBe('rotated')
+      expect(aws.deleted.has(pending.id)).toBe(true)
+      expectEveryTargetWorks()
+    })
+
+    it('stops with the exact instruction when it knows neither secret', async () => {
+      const { old, pending } = await interruptedRotation(1)
+      aws.caller = { roleArn: 'arn:aws:sts::123456789012:assumed-role/rotator/gha' }
+      const writesBefore = secrets.writes.length
+      const record = await run({ userName: 'deployer' })
+      expect(record.outcome).toBe('failed')
+      expect(record.failure?.stage).toBe('recover')
+      expect(record.failure?.message).toContain(ENV)
+      expect(record.failure?.fix).toContain('Run this action once with the credentials of key')
+      expect(record.failure?.fix).toContain(`${pending.id.slice(0, 4)}…${pending.id.slice(-4)}`)
+      expect(secrets.writes.length).toBe(writesBefore)
+      expect(aws.mutations()).toEqual([])
+      expect(aws.keys('deployer').map((key) => key.id)).toEqual([old.id, pending.id])
+      expectEveryTargetWorks()
+    })
+
+    it('leaves a second key without its description to a person', async () => {
+      const { pending } = await interruptedRotation(1)
+      aws.tags.clear()
+      const record = await run()
+      expect(record.failure?.message).toContain('two active access keys')
+      expect(record.failure?.message).toContain(`${pending.id.slice(0, 4)}…${pending.id.slice(-4)}`)
+      expect(aws.mutations()).toEqual([])
+    })
+
+    it('keeps its hands off a described key younger than a run can take', async () => {
+      const { pending } = await interruptedRotation(0)
+      clock.time -= 60 * 60_000 - 30_000
+      const record = await run()
+      expect(record.failure?.message).toContain('another rotation of this user is probably running')
+      expect(record.failure?.fix).toContain('concurrency group')
+      expect(aws.findKey(pending.id)).toBeDefined()
+      expect(aws.mutations()).toEqual([])
+    })
   })
 
   it('reports a non-compliant age when a young-enough skip still leaves a key over the limit', async () => {

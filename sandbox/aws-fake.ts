@@ -42,6 +42,8 @@ export interface FakeUser {
   createDate: Date
   /** live keys only */
   keys: FakeKey[]
+  /** User tags (an access key's description is the tag named after its ID). */
+  tags: Map<string, string>
 }
 
 export interface RoleSession {
@@ -92,6 +94,8 @@ export interface AwsFault {
   hang?: boolean
   /** perform the action normally, then answer with the error (simulates a lost response) */
   afterSuccess?: boolean
+  /** Perform the call, then call crash() (e.g. SIGKILL the client) and never answer. */
+  crash?: () => void
 }
 
 export interface FakeAwsOptions {
@@ -111,7 +115,13 @@ export interface FakeAwsOptions {
 
 const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/'
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
-const MUTATIONS = new Set(['CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey'])
+const MUTATIONS = new Set([
+  'CreateAccessKey',
+  'UpdateAccessKey',
+  'DeleteAccessKey',
+  'TagUser',
+  'UntagUser'
+])
 const SECRET_PARAMS = new Set(['SecretAccessKey', 'SessionToken', 'Password'])
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 const MSG_INVALID_TOKEN = 'The security token included in the request is invalid.'
@@ -300,7 +310,8 @@ export class FakeAws {
       userId: randomId('AIDA', 21),
       arn: this.userArn(path, userName),
       createDate: new Date(),
-      keys: []
+      keys: [],
+      tags: new Map()
     }
     this.users.set(userName, user)
     return user
@@ -400,6 +411,20 @@ export class FakeAws {
 
   mutations(): AwsRequestRecord[] {
     return this.requests.filter((r) => MUTATIONS.has(r.action))
+  }
+
+  /** Moves every recorded time `ms` into the past, as if that much time had passed. */
+  timeTravel(ms: number): void {
+    for (const key of this.allKeys.values()) {
+      key.createDate = new Date(key.createDate.getTime() - ms)
+      if (key.lastUsed)
+        key.lastUsed = { ...key.lastUsed, date: new Date(key.lastUsed.date.getTime() - ms) }
+      if (key.deletedAt) key.deletedAt = new Date(key.deletedAt.getTime() - ms)
+      key.stsReadyAt = Math.max(0, key.stsReadyAt - ms)
+      key.iamReadyAt = Math.max(0, key.iamReadyAt - ms)
+    }
+    for (const user of this.users.values())
+      user.createDate = new Date(user.createDate.getTime() - ms)
   }
 
   issuedSecrets(): string[] {
@@ -525,6 +550,13 @@ export class FakeAws {
     const fault = this.takeFault(service, action, info)
 
     if (fault?.hang) return // never answer; close() destroys the socket
+    if (fault?.crash) {
+      const done = await this.process({ service, action, form, req, url, body, auth, now })
+      record.status = done.status
+      if (done.errorCode !== undefined) record.errorCode = done.errorCode
+      fault.crash()
+      return
+    }
 
     const faultAnswers =
       fault !== undefined &&
@@ -749,6 +781,12 @@ export class FakeAws {
         return this.deleteAccessKey(principal, params)
       case 'GetAccessKeyLastUsed':
         return this.getAccessKeyLastUsed(principal, params)
+      case 'TagUser':
+        return this.tagUser(principal, params)
+      case 'UntagUser':
+        return this.untagUser(principal, params)
+      case 'ListUserTags':
+        return this.listUserTags(principal, params)
       default:
         throw this.invalidAction(ctx)
     }
@@ -850,6 +888,35 @@ export class FakeAws {
       )
     }
     return key
+  }
+
+  private tagUser(principal: Principal, params: URLSearchParams): undefined {
+    const user = this.targetUser(principal, params, 'TagUser')
+    const tags = new Map(user.tags)
+    for (let n = 1; params.has(`Tags.member.${n}.Key`); n += 1) {
+      tags.set(params.get(`Tags.member.${n}.Key`) ?? '', params.get(`Tags.member.${n}.Value`) ?? '')
+    }
+    if (tags.size > 50) {
+      throw new AwsError(409, 'LimitExceeded', 'Cannot exceed quota for TagsPerUser: 50')
+    }
+    user.tags = tags
+    return undefined
+  }
+
+  private untagUser(principal: Principal, params: URLSearchParams): undefined {
+    const user = this.targetUser(principal, params, 'UntagUser')
+    for (let n = 1; params.has(`TagKeys.member.${n}`); n += 1) {
+      user.tags.delete(params.get(`TagKeys.member.${n}`) ?? '')
+    }
+    return undefined
+  }
+
+  private listUserTags(principal: Principal, params: URLSearchParams): string {
+    const user = this.targetUser(principal, params, 'ListUserTags')
+    const members = [...user.tags]
+      .map(([key, value]) => `<member>${el('Key', key)}${el('Value', value)}</member>`)
+      .join('')
+    return `<Tags>${members}</Tags><IsTruncated>false</IsTruncated>`
   }
 
   private getUser(principal: Principal, params: URLSearchParams): string {

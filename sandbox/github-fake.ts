@@ -69,6 +69,8 @@ export interface GitHubFault {
   hang?: boolean
   /** Perform the request; if it succeeds (2xx) answer the fault instead of the real response. */
   afterSuccess?: boolean
+  /** Perform the request, then call crash() (e.g. SIGKILL the client) and never answer. */
+  crash?: () => void
 }
 
 export interface WorkflowRunContext {
@@ -560,6 +562,22 @@ export class FakeGitHub {
     return this.queueRun(repo, workflow, repo.defaultBranch, repo.defaultBranch, { ...inputs }).id
   }
 
+  /** Moves every stored time `ms` into the past, as if that much time had passed. */
+  timeTravel(ms: number): void {
+    const back = (iso: string): string => isoNow(Date.parse(iso) - ms)
+    for (const scope of this.store.values()) {
+      for (const secret of scope.values()) {
+        secret.createdAt = back(secret.createdAt)
+        secret.updatedAt = back(secret.updatedAt)
+      }
+    }
+    for (const run of this.runList) {
+      run.createdMs -= ms
+      run.createdAt = back(run.createdAt)
+      run.updatedAt = back(run.updatedAt)
+    }
+  }
+
   /** Extra helper: resolves once every dispatched run has completed. */
   async waitForRuns(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
@@ -755,6 +773,12 @@ export class FakeGitHub {
         reply = notFound()
       } else {
         const fault = this.matchFault(method, record.path, pathname)
+        if (fault?.crash) {
+          this.consumeFault(fault)
+          record.status = this.process(ctx).status
+          fault.crash()
+          return
+        }
         if (fault && !fault.afterSuccess) {
           this.consumeFault(fault)
           reply = await this.faultReply(fault)

@@ -19,6 +19,7 @@ export interface Inputs {
   readonly propagationTimeoutSeconds: number
   readonly dryRun: boolean
   readonly awsRegion: string
+  readonly requestTimeoutSeconds: number
   readonly smoke: SmokeInputs
 }
 
@@ -115,6 +116,12 @@ export function readInputs(read: InputReader): Inputs {
     1,
     problems
   )
+  const requestTimeoutSeconds = wholeNumber(
+    text('request-timeout-seconds'),
+    'request-timeout-seconds',
+    1,
+    problems
+  )
   const force = boolean(text('force'), 'force', problems)
   const dryRun = boolean(text('dry-run'), 'dry-run', problems)
 
@@ -147,6 +154,7 @@ export function readInputs(read: InputReader): Inputs {
     propagationTimeoutSeconds,
     dryRun,
     awsRegion,
+    requestTimeoutSeconds,
     smoke
   }
 }

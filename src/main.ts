@@ -59,8 +59,9 @@ export async function run(): Promise<void> {
   try {
     inputs = readInputs((name) => core.getInput(name))
     core.setSecret(inputs.githubToken)
-    const iam = createIam({ region: inputs.awsRegion, userAgent: USER_AGENT })
-    const octokit = createOctokit(inputs.githubToken, USER_AGENT, log)
+    const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
+    const iam = createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs })
+    const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
     record = await rotate(settingsFrom(inputs), {
       iam,
       secrets: createSecretStore(octokit),
@@ -80,7 +81,9 @@ function settingsFrom(inputs: Inputs): RotationSettings {
   const { smoke } = inputs
   const runId = process.env.GITHUB_RUN_ID ?? 'local'
   const attempt = process.env.GITHUB_RUN_ATTEMPT ?? '1'
+  const rotationId = `${runId}-${attempt}-${randomUUID().slice(0, 8)}`
   return {
+    rotationId,
     ...(inputs.iamUserName === undefined ? {} : { userName: inputs.iamUserName }),
     targets: inputs.targets,
     secretNames: inputs.secretNames,
@@ -90,11 +93,12 @@ function settingsFrom(inputs: Inputs): RotationSettings {
     deleteAfterDays: inputs.deleteAfterDays,
     propagationTimeoutSeconds: inputs.propagationTimeoutSeconds,
     dryRun: inputs.dryRun,
+    ...(process.env.GITHUB_REPOSITORY ? { ownRepository: process.env.GITHUB_REPOSITORY } : {}),
     ...(smoke.command !== undefined || smoke.workflow !== undefined
       ? {
           smoke: {
             ...smoke,
-            rotationId: `${runId}-${attempt}-${randomUUID().slice(0, 8)}`,
+            rotationId,
             commandEnv: commandEnvironment(process.env, inputs.awsRegion)
           }
         }

@@ -60,11 +60,18 @@ describe('rotate (process level)', () => {
     expect(world.github.secret(ENV, ID)?.value).toBe(fresh.accessKeyId)
 
     // The old key was deactivated then deleted, signed with the new key, after every write.
-    const retire = world.aws.mutations().filter((request) => request.action !== 'CreateAccessKey')
+    const retire = world.aws
+      .mutations()
+      .filter((request) => ['UpdateAccessKey', 'DeleteAccessKey'].includes(request.action))
     expect(retire.map((request) => [request.action, request.accessKeyId])).toEqual([
       ['UpdateAccessKey', fresh.accessKeyId],
       ['DeleteAccessKey', fresh.accessKeyId]
     ])
+    // The new key carries this action's description; the deleted key's description is gone.
+    expect([...world.aws.user('deployer').tags.keys()]).toEqual([fresh.accessKeyId])
+    expect(world.aws.user('deployer').tags.get(fresh.accessKeyId)).toMatch(
+      /^rotate-aws-access-key 4242-1-[0-9a-f]{8}$/
+    )
     const lastWrite = Math.max(...world.github.writes().map((request) => request.at))
     expect(retire[0]?.at).toBeGreaterThanOrEqual(lastWrite)
     // The new values were masked before anything else was printed.
@@ -171,7 +178,9 @@ describe('rotate (process level)', () => {
       aws: credentials(old)
     })
     expect(run.code).toBe(0)
-    const mutations = world.aws.mutations()
+    const mutations = world.aws
+      .mutations()
+      .filter((request) => request.action.endsWith('AccessKey'))
     expect(mutations[0]).toMatchObject({
       action: 'DeleteAccessKey',
       params: { AccessKeyId: leftover.accessKeyId }
@@ -229,9 +238,10 @@ describe('rotate (process level)', () => {
   it('keeps both keys and lists the holders when the old secret is unknown (role credentials)', async () => {
     const old = pipelineKey()
     const role = world.aws.addRoleSession('key-rotator')
+    // The workflow's own repository is written last: the environment first, then the repo fails.
     world.github.injectFault({
       method: 'PUT',
-      path: `/repos/acme/web/environments/production/secrets/${SECRET}`,
+      path: `/repos/acme/web/actions/secrets/${SECRET}`,
       status: 500,
       times: 10
     })
@@ -242,8 +252,8 @@ describe('rotate (process level)', () => {
     expect(run.code).not.toBe(0)
     world.expectWorkingKeys([REPO, ENV])
     expect(world.aws.keys('deployer').map((key) => key.status)).toEqual(['Active', 'Active'])
-    expect(world.github.secret(REPO, ID)?.value).not.toBe(old.accessKeyId)
-    expect(world.github.secret(ENV, ID)?.value).toBe(old.accessKeyId)
+    expect(world.github.secret(ENV, ID)?.value).not.toBe(old.accessKeyId)
+    expect(world.github.secret(REPO, ID)?.value).toBe(old.accessKeyId)
     expect(JSON.stringify(run.evidence?.instructions)).toContain(`hold the new key`)
   })
 

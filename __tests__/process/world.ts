@@ -21,7 +21,7 @@ export interface World {
   run(
     options: Omit<RunActionOptions, 'awsEndpoint' | 'githubApiUrl'> & { githubApiUrl?: string }
   ): Promise<ActionRun>
-  /** Writes a key into a target's two secrets, as an earlier rotation (or a person) did. */
+  /** Writes a key into a target's two secrets, as an earlier rotation (or a person) did a day ago. */
   seed(scope: string, key: Pick<FakeKey, 'accessKeyId' | 'secretAccessKey'>): void
   /** Each target holds an ID and secret pair that authenticates right now. */
   expectWorkingKeys(scopes: readonly string[]): void
@@ -64,6 +64,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     seed(scope, key) {
       github.setSecret(scope, ID, key.accessKeyId)
       github.setSecret(scope, SECRET, key.secretAccessKey)
+      // As written by an earlier rotation, not in the same second as this run's writes.
+      github.timeTravel(86_400_000)
     },
     expectWorkingKeys(scopes) {
       for (const scope of scopes) {

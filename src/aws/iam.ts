@@ -7,6 +7,9 @@ import {
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListUserTagsCommand,
+  TagUserCommand,
+  UntagUserCommand,
   UpdateAccessKeyCommand,
   type IAMClientConfig
 } from '@aws-sdk/client-iam'
@@ -24,11 +27,9 @@ import {
 export interface AwsOptions {
   readonly region: string
   readonly userAgent: string
+  /** Bounded everywhere: a hung endpoint must not hold the job (and the old key) for hours. */
+  readonly requestTimeoutMs: number
 }
-
-/** Bounded everywhere: a hung endpoint must not hold the job (and the old key) for hours. */
-const REQUEST_TIMEOUT_MS = 30_000
-const CONNECTION_TIMEOUT_MS = 5_000
 
 const PROPAGATION = new Set([
   'InvalidClientTokenId',
@@ -82,8 +83,8 @@ function clientConfig(options: AwsOptions, credentials?: Credentials, maxAttempt
     customUserAgent: options.userAgent,
     maxAttempts,
     requestHandler: {
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      connectionTimeout: CONNECTION_TIMEOUT_MS
+      requestTimeout: options.requestTimeoutMs,
+      connectionTimeout: Math.min(options.requestTimeoutMs, 5_000)
     },
     ...(credentials ? { credentials } : {})
   } satisfies IAMClientConfig
@@ -176,6 +177,32 @@ export function createIam(options: AwsOptions, credentials?: Credentials): Iam {
     deleteKey: (userName, keyId) =>
       call('iam:DeleteAccessKey', async () => {
         await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: keyId }))
+      }),
+
+    describeKey: (userName, keyId, description) =>
+      call('iam:TagUser', async () => {
+        await iam.send(
+          new TagUserCommand({ UserName: userName, Tags: [{ Key: keyId, Value: description }] })
+        )
+      }),
+
+    keyDescriptions: (userName) =>
+      call('iam:ListUserTags', async () => {
+        const tags = new Map<string, string>()
+        let marker: string | undefined
+        do {
+          const page = await iam.send(
+            new ListUserTagsCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })
+          )
+          for (const tag of page.Tags ?? []) if (tag.Key) tags.set(tag.Key, tag.Value ?? '')
+          marker = page.IsTruncated ? page.Marker : undefined
+        } while (marker)
+        return tags
+      }),
+
+    removeKeyDescription: (userName, keyId) =>
+      call('iam:UntagUser', async () => {
+        await iam.send(new UntagUserCommand({ UserName: userName, TagKeys: [keyId] }))
       }),
 
     identify: (other) =>

@@ -34,6 +34,7 @@ export function toGitHubCallError(call: string, error: unknown): GitHubCallError
 
 interface Route {
   readonly publicKey: string
+  /** The secret's own path (PUT writes it, GET reads its metadata). */
   readonly secret: string
   readonly params: Record<string, string>
 }
@@ -43,13 +44,13 @@ function route(target: Target): Route {
     case 'repo':
       return {
         publicKey: 'GET /repos/{owner}/{repo}/actions/secrets/public-key',
-        secret: 'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}',
+        secret: '/repos/{owner}/{repo}/actions/secrets/{secret_name}',
         params: { owner: target.owner, repo: target.repo }
       }
     case 'env':
       return {
         publicKey: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
-        secret: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
+        secret: '/repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
         params: { owner: target.owner, repo: target.repo, environment_name: target.environment }
       }
     case 'dependabot':
@@ -68,7 +69,38 @@ function describe(endpoint: string, params: Record<string, string>): string {
   )
 }
 
-export function createSecretStore(octokit: Octokit): SecretStore {
+/** GitHub asks for at least a second between content-creating requests. */
+export const WRITE_INTERVAL_MS = 1_000
+
+/**
+ * Spaces writes by target: writes to the same target as the previous one go at once (the two
+ * secrets of a pair are written together, so no reader or crash sees half a pair for long);
+ * a write to another target waits until `interval` after the previous target's writes began.
+ */
+export class TargetPacer {
+  private label = ''
+  private ready: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms))
+  ) {}
+
+  wait(label: string): Promise<void> {
+    if (label !== this.label) {
+      const first = this.label === ''
+      this.label = label
+      this.ready = this.ready.then(() => (first ? undefined : this.sleep(this.intervalMs)))
+    }
+    return this.ready
+  }
+}
+
+export function createSecretStore(
+  octokit: Octokit,
+  pacer = new TargetPacer(WRITE_INTERVAL_MS)
+): SecretStore {
   async function request<T>(
     endpoint: string,
     params: Record<string, unknown>
@@ -130,12 +162,27 @@ export function createSecretStore(octokit: Octokit): SecretStore {
     async write(target, name, value, access: ScopeAccess) {
       const { secret, params } = route(target)
       const encrypted = await sealSecret(value, access.publicKey)
-      await request(secret, {
+      await pacer.wait(targetLabel(target))
+      await request(`PUT ${secret}`, {
         ...params,
         secret_name: name,
         encrypted_value: encrypted,
         key_id: access.publicKeyId
       })
+    },
+
+    async lastUpdated(target, name) {
+      const { secret, params } = route(target)
+      try {
+        const { data } = await request<{ updated_at?: string }>(`GET ${secret}`, {
+          ...params,
+          secret_name: name
+        })
+        return data.updated_at ? new Date(data.updated_at) : undefined
+      } catch (error) {
+        if (error instanceof GitHubCallError && error.status === 404) return undefined
+        throw error
+      }
     }
   }
 }

@@ -69,6 +69,14 @@ export interface Iam {
   createKey(userName: string): Promise<NewAccessKey>
   setKeyStatus(userName: string, keyId: string, status: 'Active' | 'Inactive'): Promise<void>
   deleteKey(userName: string, keyId: string): Promise<void>
+  /**
+   * An access key's description, which IAM keeps as a user tag named after the key ID (the
+   * console shows it). The action marks the keys it creates, so a later run can recognise a
+   * rotation that was interrupted.
+   */
+  describeKey(userName: string, keyId: string, description: string): Promise<void>
+  keyDescriptions(userName: string): Promise<Map<string, string>>
+  removeKeyDescription(userName: string, keyId: string): Promise<void>
   /** STS GetCallerIdentity signed with other credentials (verification of a new key). */
   identify(credentials: Credentials): Promise<CallerIdentity>
   /** The same IAM operations signed with other credentials. */
@@ -100,6 +108,12 @@ export interface SecretStore {
   preflight(target: Target): Promise<ScopeAccess>
   /** Seals `value` with the scope's key and writes it. */
   write(target: Target, name: string, value: string, access: ScopeAccess): Promise<void>
+  /**
+   * When the named secret was last written (GitHub's `updated_at`), undefined if it does not
+   * exist. Secrets are write-only, so this is how a run tells which targets an earlier,
+   * interrupted run wrote, and whether a write whose answer was lost landed.
+   */
+  lastUpdated(target: Target, name: string): Promise<Date | undefined>
 }
 
 export interface Clock {

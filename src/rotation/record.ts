@@ -16,6 +16,7 @@ export type Stage =
   | 'smoke'
   | 'retire'
   | 'cleanup'
+  | 'recover'
 
 export type FinalKeyStatus = 'Active' | 'Inactive' | 'Deleted' | (string & {})
 
@@ -76,7 +77,19 @@ export interface RotationRecord {
   user?: { readonly name: string; readonly arn: string }
   /** The action signs with the key it rotates. */
   selfRotation?: boolean
-  decision?: { readonly action: 'rotate' | 'bootstrap' | 'skip' | 'stop'; readonly reason: string }
+  decision?: {
+    readonly action: 'rotate' | 'bootstrap' | 'skip' | 'stop' | 'resume'
+    readonly reason: string
+  }
+  /** An earlier run's unfinished rotation this run found, and what it did about it. */
+  recovery?: {
+    /** Redacted ID of the key the earlier run created. */
+    readonly pendingKey: string
+    readonly createdAt: string
+    /** Targets written after that key was created (by the earlier run). */
+    touchedTargets: string[]
+    outcome: 'finished' | 'rolled-back' | 'removed-unused-key' | 'needs-a-person'
+  }
   /** Keys as found at the start. */
   keysFound: KeyRecord[]
   oldKey?: KeyRecord
