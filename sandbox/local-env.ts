@@ -51,10 +51,16 @@ export function localRunVariables(ctx: DotenvContext): Record<string, string> {
   }
 }
 
-/** dotenv syntax: double quotes, with `\n` for newlines (multiline inputs such as targets). */
+/**
+ * dotenv syntax: double quotes, `\n` for newlines (multiline inputs such as targets). dotenv has
+ * no other escapes, so a value with a double quote or a backslash is refused.
+ */
 export function toDotenv(variables: Record<string, string>): string {
   return Object.entries(variables)
-    .map(([name, value]) => `${name}="${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}"`)
+    .map(([name, value]) => {
+      if (/["\\]/.test(value)) throw new Error(`${name}: dotenv cannot hold " or \\ in a value`)
+      return `${name}="${value.replace(/\n/g, '\\n')}"`
+    })
     .join('\n')
     .concat('\n')
 }
