@@ -5,15 +5,17 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { FakeAws, type FakeKey } from './aws-fake.js'
-import { FakeGitHub } from './github-fake.js'
+import type { FakeAws, FakeKey } from './aws-fake.js'
+import type { FakeGitHub } from './github-fake.js'
 import { ROOT, runAction } from './runner.js'
-import { SMOKE_FILE, stsSmokeWorkflow } from './smoke-workflow.js'
+import {
+  DEMO_PROPAGATION_MS as PROPAGATION_MS,
+  DEMO_TARGETS as TARGETS,
+  DEMO_TOKEN as TOKEN,
+  startDemoScenario
+} from './scenario.js'
+import { SMOKE_FILE } from './smoke-workflow.js'
 import { summaryToText } from './text-render.js'
-
-const TOKEN = 'github_pat_demo_token_0123456789'
-const TARGETS = ['repo:acme/web', 'env:acme/web/production']
-const PROPAGATION_MS = 2_000
 
 function redact(id: string): string {
   return `${id.slice(0, 4)}…${id.slice(-4)}`
@@ -63,24 +65,9 @@ function showLog(chunk: string): void {
 
 async function main(): Promise<number> {
   const htmlOut = process.argv.find((arg) => arg.startsWith('--html='))?.slice('--html='.length)
-  const aws = await FakeAws.start({ propagationDelayMs: PROPAGATION_MS })
-  const github = await FakeGitHub.start()
+  const scenario = await startDemoScenario()
+  const { aws, github, old } = scenario
   try {
-    aws.addUser('deployer', { path: '/ci/' })
-    const old = aws.addKey('deployer', {
-      ageDays: 97,
-      lastUsed: { date: new Date(Date.now() - 3_600_000), service: 's3', region: 'eu-west-1' }
-    })
-    github.addToken(TOKEN, {
-      kind: 'app',
-      permissions: { secrets: 'write', environments: 'write', actions: 'write' }
-    })
-    github.addRepo('acme/web', { environments: ['production'], workflows: [stsSmokeWorkflow(aws)] })
-    for (const scope of TARGETS) {
-      github.setSecret(scope, 'AWS_ACCESS_KEY_ID', old.accessKeyId)
-      github.setSecret(scope, 'AWS_SECRET_ACCESS_KEY', old.secretAccessKey)
-    }
-
     console.log('Rotate AWS access key: local sandbox demo')
     console.log(
       `  fake IAM/STS  ${aws.endpoint}   (new keys rejected for ${PROPAGATION_MS / 1000} s, like IAM)`
@@ -115,24 +102,16 @@ async function main(): Promise<number> {
       console.log(`\n(summary HTML written to ${htmlOut})`)
     }
 
-    const keys = [old, ...aws.keys('deployer').filter((key) => key.accessKeyId !== old.accessKeyId)]
-    printKeys('After', aws, github, keys)
+    printKeys('After', aws, github, scenario.keys())
     console.log(`\nOutputs: ${JSON.stringify(run.outputs, null, 2).replace(/\n/g, '\n  ')}`)
 
-    const working = TARGETS.every((scope) =>
-      aws.authenticates(
-        github.secret(scope, 'AWS_ACCESS_KEY_ID')?.value ?? '',
-        github.secret(scope, 'AWS_SECRET_ACCESS_KEY')?.value ?? '',
-        'sts'
-      )
-    )
-    const ok = run.code === 0 && working && old.deleted
+    const ok = run.code === 0 && scenario.targetsWork() && old.deleted
     console.log(
       ok ? '\nDemo finished: key rotated, every target works, old key deleted.' : '\nDemo FAILED.'
     )
     return ok ? 0 : 1
   } finally {
-    await Promise.all([aws.close(), github.close()])
+    await scenario.close()
   }
 }
 
