@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
+    // The fault matrix runs with `npm run test:faults` (vitest.faults.config.ts).
+    exclude: ['__tests__/faults/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
     server: {

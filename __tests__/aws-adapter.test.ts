@@ -71,6 +71,17 @@ describe('IAM adapter against the IAM/STS fake', () => {
     expect(error).toMatchObject({ kind: 'propagation', code: 'InvalidClientTokenId' })
   })
 
+  it('gives up on a hung endpoint after request-timeout-seconds (each SDK attempt)', async () => {
+    aws.injectFault({ action: 'ListAccessKeys', hang: true, times: Infinity })
+    const started = Date.now()
+    const error = await createIam({ region: 'us-east-1', userAgent: 'test', requestTimeoutMs: 300 })
+      .listKeys('fresh')
+      .catch((caught: unknown) => caught)
+    aws.clearFaults()
+    expect(error).toMatchObject({ kind: 'transient', call: 'iam:ListAccessKeys' })
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
+
   it('lists keys with their last use and the caller with its ARN', async () => {
     aws.addUser('used', { path: '/ci/' })
     const used = aws.addKey('used', {

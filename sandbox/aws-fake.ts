@@ -94,7 +94,7 @@ export interface AwsFault {
   hang?: boolean
   /** perform the action normally, then answer with the error (simulates a lost response) */
   afterSuccess?: boolean
-  /** Perform the call, then call crash() (e.g. SIGKILL the client) and never answer. */
+  /** Perform and answer the call, then call crash() (e.g. SIGKILL the client). */
   crash?: () => void
 }
 
@@ -551,10 +551,12 @@ export class FakeAws {
 
     if (fault?.hang) return // never answer; close() destroys the socket
     if (fault?.crash) {
+      // The call happens and is answered; then the client dies, before it can go on.
       const done = await this.process({ service, action, form, req, url, body, auth, now })
       record.status = done.status
       if (done.errorCode !== undefined) record.errorCode = done.errorCode
-      fault.crash()
+      res.on('finish', () => fault.crash?.())
+      this.send(res, done)
       return
     }
 

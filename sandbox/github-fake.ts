@@ -69,7 +69,7 @@ export interface GitHubFault {
   hang?: boolean
   /** Perform the request; if it succeeds (2xx) answer the fault instead of the real response. */
   afterSuccess?: boolean
-  /** Perform the request, then call crash() (e.g. SIGKILL the client) and never answer. */
+  /** Perform and answer the request, then call crash() (e.g. SIGKILL the client). */
   crash?: () => void
 }
 
@@ -774,9 +774,13 @@ export class FakeGitHub {
       } else {
         const fault = this.matchFault(method, record.path, pathname)
         if (fault?.crash) {
+          // The call happens and is answered; then the client dies, before it can go on.
           this.consumeFault(fault)
-          record.status = this.process(ctx).status
-          fault.crash()
+          const done = this.process(ctx)
+          record.status = done.status
+          if (this.options.latencyMs) await sleep(this.options.latencyMs)
+          res.on('finish', () => fault.crash?.())
+          this.send(ctx, res, done)
           return
         }
         if (fault && !fault.afterSuccess) {

@@ -34,6 +34,8 @@ export interface RunActionOptions {
   readonly timeoutMs?: number
   /** Called with each chunk of stdout as it arrives (the demo prints the log). */
   readonly onStdout?: (chunk: string) => void
+  /** Called once the process runs, with a function that SIGKILLs it (the fault tests' crash). */
+  readonly onSpawn?: (kill: () => void) => void
 }
 
 export interface ActionRun {
@@ -151,6 +153,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe']
     })
+    options.onSpawn?.(() => child.kill('SIGKILL'))
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -18,6 +18,12 @@ export interface World {
   readonly github: FakeGitHub
   /** Every run of this world, for the leak check. */
   readonly runs: ActionRun[]
+  /** SIGKILLs the action process that is running now (a fault's crash). */
+  kill(): void
+  /** As if `ms` passed: every time both fakes recorded moves into the past. */
+  timeTravel(ms: number): void
+  /** What a self-rotating job gets as AWS credentials: the secrets of `scope` when it is queued. */
+  jobCredentials(scope: string): { accessKeyId: string; secretAccessKey: string }
   run(
     options: Omit<RunActionOptions, 'awsEndpoint' | 'githubApiUrl'> & { githubApiUrl?: string }
   ): Promise<ActionRun>
@@ -48,16 +54,32 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   )
   const runs: ActionRun[] = []
   const tokens = [TOKEN]
+  let killCurrent: (() => void) | undefined
   return {
     aws,
     github,
     runs,
+    kill() {
+      killCurrent?.()
+    },
+    timeTravel(ms) {
+      aws.timeTravel(ms)
+      github.timeTravel(ms)
+    },
+    jobCredentials(scope) {
+      return {
+        accessKeyId: github.secret(scope, ID)?.value ?? '',
+        secretAccessKey: github.secret(scope, SECRET)?.value ?? ''
+      }
+    },
     async run(run) {
       const result = await runAction({
         awsEndpoint: aws.endpoint,
         githubApiUrl: github.url,
+        onSpawn: (kill) => (killCurrent = kill),
         ...run
       })
+      killCurrent = undefined
       runs.push(result)
       return result
     },

@@ -84,6 +84,8 @@ function clientConfig(options: AwsOptions, credentials?: Credentials, maxAttempt
     maxAttempts,
     requestHandler: {
       requestTimeout: options.requestTimeoutMs,
+      // Without it the SDK only warns when the timeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
       connectionTimeout: Math.min(options.requestTimeoutMs, 5_000)
     },
     ...(credentials ? { credentials } : {})

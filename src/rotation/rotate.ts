@@ -815,8 +815,6 @@ class Rotation {
       if (!access) throw new Error(`no preflight for ${label}`)
       const state: WriteState = { id: 'no', secret: 'no' }
       this.writes.set(label, state)
-      // Both secrets at once: the shorter the time a target holds half a pair, the smaller the
-      // chance that a reader, or a job killed right then, sees a mismatched ID and secret.
       const [id, secret] = await this.writePair(target, access, newKey.id, newKey.secret)
       state.id = id.landed
       state.secret = secret.landed
@@ -841,8 +839,13 @@ class Rotation {
   }
 
   /**
-   * Writes a target's ID and secret concurrently (an undefined value is left alone). For each,
-   * whether it landed; when a write fails without a clear answer, GitHub is asked (updated_at).
+   * Writes a target's ID and secret (an undefined value is left alone). For each, whether it
+   * landed; when a write fails without a clear answer, GitHub is asked (updated_at).
+   *
+   * When the old secret is known, both go at once: every half can be put back, and the shorter
+   * the time a target holds half a pair, the smaller the chance a reader, or a job killed right
+   * then, sees a mismatched ID and secret. Otherwise the ID goes first and the secret only after
+   * it landed, so a failure leaves at most a new ID, which the old ID alone repairs.
    */
   private async writePair(
     target: Target,
@@ -861,7 +864,12 @@ class Rotation {
         return { landed: await this.landed(target, name, started, error), error }
       }
     }
-    return Promise.all([one(accessKeyId, id), one(secretAccessKey, secret)])
+    if (this.oldSecret !== undefined) {
+      return Promise.all([one(accessKeyId, id), one(secretAccessKey, secret)])
+    }
+    const first = await one(accessKeyId, id)
+    if (first.error !== undefined) return [first, { landed: 'no' }]
+    return [first, await one(secretAccessKey, secret)]
   }
 
   private async landed(
@@ -905,17 +913,31 @@ class Rotation {
       const old = this.oldKey
       const access = this.access.get(label)
       if (!access) throw new Error(`no preflight for ${label}`)
-      // Back to the old key: both values when the old secret is known, else the old ID alone,
-      // which is enough only when the new secret surely did not land.
+      // Back to the old key: each half that may have changed gets its old value. Without the
+      // old secret that works only when the new secret surely did not land.
       if (old && (this.oldSecret !== undefined || state.secret === 'no')) {
-        try {
-          await this.putBack(index, old, this.oldSecret)
+        const [id, secret] = await this.writePair(
+          target,
+          access,
+          state.id === 'no' ? undefined : old.id,
+          state.secret === 'no' ? undefined : this.oldSecret
+        )
+        const error = id.error ?? secret.error
+        if (error === undefined) {
+          record.result = 'restored'
+          record.holds = 'old'
+          record.writtenAt = this.deps.clock.now().toISOString()
           log.info(`${label}: put back to the old key ${redactKeyId(old.id)}.`)
           continue
-        } catch (error) {
-          record.detail =
-            `${record.detail ?? ''} Putting the old key back failed: ${errorMessage(error)}`.trim()
-          log.warning(`${label}: could not put the old key back: ${errorMessage(error)}`)
+        }
+        if (id.landed === 'yes') state.id = 'no'
+        if (secret.landed === 'yes') state.secret = 'no'
+        record.detail =
+          `${record.detail ?? ''} Putting the old key back failed: ${errorMessage(error)}`.trim()
+        log.warning(`${label}: could not put the old key back: ${errorMessage(error)}`)
+        if (state.id === 'no' && state.secret === 'no') {
+          record.holds = 'old'
+          continue
         }
       }
       // Otherwise forward: complete the new pair, so the target works with the new key.
