@@ -16,6 +16,8 @@ export type Stage =
   | 'smoke'
   | 'retire'
   | 'cleanup'
+  /** mode: audit, reading keys or the credential report */
+  | 'audit'
 
 export type FinalKeyStatus = 'Active' | 'Inactive' | 'Deleted' | (string & {})
 
