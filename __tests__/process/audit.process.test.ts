@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FakeKey } from '../../sandbox/aws-fake.js'
 import type { ActionRun } from '../../sandbox/runner.js'
-import { startWorld, type World } from './world.js'
+import { startWorld, TOKEN, type World } from './world.js'
 
 const DAY = 86_400_000
 const READ_ONLY = new Set([
@@ -356,7 +356,8 @@ describe('audit (process level)', () => {
     world.aws.addUser('deployer', { path: '/ci/' })
     const inactive = key('deployer', 20, { inactive: true })
     const current = key('deployer', 10)
-    const run = await audit({ 'delete-after-days': '30' }, current)
+    // A token given anyway is masked and never used: audit makes no GitHub request.
+    const run = await audit({ 'delete-after-days': '30', 'github-token': TOKEN }, current)
 
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
@@ -367,6 +368,7 @@ describe('audit (process level)', () => {
       'GetAccessKeyLastUsed'
     ])
     expect(world.github.requests).toEqual([])
+    expect(run.stdout).toContain(`::add-mask::${TOKEN}`)
     expect(run.outputs).toMatchObject({
       compliant: 'true',
       'noncompliant-count': '0',
