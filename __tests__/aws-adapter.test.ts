@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { FakeAws } from '../sandbox/aws-fake.js'
-import { createIam } from '../src/aws/iam.js'
+import { createAuditIam, createIam } from '../src/aws/iam.js'
 import { AwsCallError } from '../src/rotation/ports.js'
 
 vi.mock('@actions/core', async (original) => ({
@@ -101,5 +101,30 @@ describe('IAM adapter against the IAM/STS fake', () => {
       name: 'used',
       arn: `arn:aws:iam::${aws.accountId}:user/ci/used`
     })
+  })
+
+  it('reads the credential report and the owner of a key for audit, without writing', async () => {
+    aws.addUser('audited', { path: '/ci/' })
+    const key = aws.addKey('audited', { ageDays: 10 })
+    const iam = createAuditIam({ region: 'us-east-1', userAgent: 'test', requestTimeoutMs: 5_000 })
+    expect(await iam.keyOwner(key.accessKeyId)).toBe('audited')
+    expect(await iam.keyOwner('AKIANOSUCHKEY0000000')).toBeUndefined()
+
+    aws.forceCredentialReportRegeneration()
+    expect(await iam.generateCredentialReport()).toBe('STARTED')
+    expect(await iam.generateCredentialReport()).toBe('COMPLETE')
+    const report = await iam.getCredentialReport()
+    expect(report.csv).toBe(aws.credentialReportCsv())
+    expect(report.csv).toMatch(/^user,arn,user_creation_time,/)
+    expect(report.csv).toContain(`\naudited,arn:aws:iam::${aws.accountId}:user/ci/audited,`)
+    expect(Date.now() - report.generatedAt.getTime()).toBeLessThan(5_000)
+    expect(Object.keys(iam).sort()).toEqual([
+      'caller',
+      'generateCredentialReport',
+      'getCredentialReport',
+      'getUser',
+      'keyOwner',
+      'listKeys'
+    ])
   })
 })

@@ -134,6 +134,38 @@ describe('readInputs', () => {
     expect(problems(overrides).join('\n')).toContain(message)
   })
 
+  it('audit mode needs no github-token and ignores targets and smoke inputs', () => {
+    const inputs = read({
+      mode: 'audit',
+      'github-token': '',
+      targets: 'not a target',
+      'smoke-repository': 'acme/web',
+      'iam-user-name': '*',
+      exceptions: '.github/aws-key-exceptions.yml'
+    })
+    expect(inputs).toMatchObject({
+      mode: 'audit',
+      githubToken: '',
+      iamUserName: '*',
+      targets: [],
+      exceptions: '.github/aws-key-exceptions.yml',
+      smoke: { repositories: [] }
+    })
+  })
+
+  it.each([
+    [{ 'iam-user-name': '*' }, "iam-user-name: '*' (every IAM user) is for mode: audit"],
+    [
+      { exceptions: 'exceptions.yml' },
+      'exceptions: rotate mode does not honour an exceptions register in this version yet: use it with mode: audit'
+    ],
+    [{ mode: 'audit', 'iam-user-name': 'a b' }, "or '*' for every IAM user"],
+    [{ mode: 'audit', config: 'fleet.yml' }, 'config: this input is not available'],
+    [{ mode: 'audit', 'max-key-age-days': '0' }, 'max-key-age-days']
+  ])('rejects %j (mode-specific)', (overrides, message) => {
+    expect(problems(overrides).join('\n')).toContain(message)
+  })
+
   it('reports every problem at once', () => {
     expect(problems({ mode: 'x', force: 'x', targets: 'repo:acme' })).toHaveLength(3)
   })

@@ -5,8 +5,9 @@
  *
  * It models what matters for access-key rotation: the two-keys-per-user quota, key status,
  * deletion, last-used tracking, eventual consistency of new keys (separately for STS and IAM),
- * a small permission model (a user acts on itself, a role on anyone), and injectable faults
- * (errors, delays, hung sockets, lost responses). It listens on 127.0.0.1 only.
+ * a small permission model (a user acts on itself, a role on anyone), the account's credential
+ * report (GenerateCredentialReport / GetCredentialReport, reused for 4 hours as AWS does), and
+ * injectable faults (errors, delays, hung sockets, lost responses). It listens on 127.0.0.1 only.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -44,6 +45,8 @@ export interface FakeUser {
   keys: FakeKey[]
   /** User tags (an access key's description is the tag named after its ID). */
   tags: Map<string, string>
+  /** console password: absent = none; lastUsed absent = never signed in */
+  password?: { lastUsed?: Date; changed: Date }
 }
 
 export interface RoleSession {
@@ -111,7 +114,41 @@ export interface FakeAwsOptions {
   latencyMs?: number
   /** default true: recompute SigV4 signatures with the key's secret */
   verifySignatures?: boolean
+  /**
+   * default 0: how long generating the credential report takes. With 0 the first
+   * GenerateCredentialReport answers STARTED and the next one COMPLETE.
+   */
+  credentialReportGenerationMs?: number
 }
+
+/** The credential report's columns, in AWS's order (IAM User Guide, "Getting credential reports"). */
+export const CREDENTIAL_REPORT_COLUMNS = [
+  'user',
+  'arn',
+  'user_creation_time',
+  'password_enabled',
+  'password_last_used',
+  'password_last_changed',
+  'password_next_rotation',
+  'mfa_active',
+  'access_key_1_active',
+  'access_key_1_last_rotated',
+  'access_key_1_last_used_date',
+  'access_key_1_last_used_region',
+  'access_key_1_last_used_service',
+  'access_key_2_active',
+  'access_key_2_last_rotated',
+  'access_key_2_last_used_date',
+  'access_key_2_last_used_region',
+  'access_key_2_last_used_service',
+  'cert_1_active',
+  'cert_1_last_rotated',
+  'cert_2_active',
+  'cert_2_last_rotated'
+] as const
+
+/** AWS reuses a credential report for 4 hours; GetCredentialReport calls an older one expired. */
+export const CREDENTIAL_REPORT_REUSE_MS = 4 * 3_600_000
 
 const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/'
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/'
@@ -122,6 +159,8 @@ const MUTATIONS = new Set([
   'TagUser',
   'UntagUser'
 ])
+/** Actions whose resource is the account, not a user. */
+const ACCOUNT_RESOURCE = '*'
 const SECRET_PARAMS = new Set(['SecretAccessKey', 'SessionToken', 'Password'])
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 const MSG_INVALID_TOKEN = 'The security token included in the request is invalid.'
@@ -210,6 +249,16 @@ function awsDate(date: Date): string {
   return date.toISOString().replace('.000Z', 'Z')
 }
 
+/** The credential report's timestamps: ISO 8601 with +00:00, whole seconds. */
+function reportDate(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, '+00:00')
+}
+
+/** RFC 4180: quote a field that holds a comma, quote or line break (IAM user names may hold commas). */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name]
   return Array.isArray(value) ? value.join(',') : value
@@ -261,6 +310,12 @@ export class FakeAws {
   private readonly denied = new Set<string>()
   private readonly allowed = new Set<string>()
   private faults: ActiveFault[] = []
+  private readonly credentialReportGenerationMs: number
+  private credentialReport: { generatedAt: Date; csv: string } | undefined
+  /** A generation in progress: ready (snapshot taken) from this epoch ms. */
+  private reportReadyAt: number | undefined
+  private forceReportRegeneration = false
+  private readonly accountCreated = new Date(Date.now() - 3 * 365 * 86_400_000)
   private readonly secrets: string[] = []
   private readonly sockets = new Set<Socket>()
   private readonly timers = new Set<NodeJS.Timeout>()
@@ -275,6 +330,7 @@ export class FakeAws {
     this.verifySignatures = options.verifySignatures ?? true
     this.propagationDelayMs = options.propagationDelayMs ?? 0
     this.iamPropagationDelayMs = options.iamPropagationDelayMs ?? this.propagationDelayMs
+    this.credentialReportGenerationMs = options.credentialReportGenerationMs ?? 0
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res))
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket)
@@ -298,7 +354,10 @@ export class FakeAws {
 
   // ------------------------------------------------------------------ state set-up & inspection
 
-  addUser(userName: string, opts: { path?: string } = {}): FakeUser {
+  addUser(
+    userName: string,
+    opts: { path?: string; createDate?: Date; password?: { lastUsed?: Date } } = {}
+  ): FakeUser {
     if (this.users.has(userName)) throw new Error(`FakeAws: user ${userName} already exists`)
     const path = opts.path ?? '/'
     if (!path.startsWith('/') || !path.endsWith('/')) {
@@ -309,10 +368,11 @@ export class FakeAws {
       path,
       userId: randomId('AIDA', 21),
       arn: this.userArn(path, userName),
-      createDate: new Date(),
+      createDate: opts.createDate ?? new Date(),
       keys: [],
       tags: new Map()
     }
+    if (opts.password) user.password = { ...opts.password, changed: user.createDate }
     this.users.set(userName, user)
     return user
   }
@@ -425,6 +485,22 @@ export class FakeAws {
     }
     for (const user of this.users.values())
       user.createDate = new Date(user.createDate.getTime() - ms)
+  }
+
+  /** The credential report as GetCredentialReport would return it now (undefined before one). */
+  credentialReportCsv(): string | undefined {
+    return this.credentialReport?.csv
+  }
+
+  /** The next GenerateCredentialReport starts a new report even within AWS's 4-hour reuse. */
+  forceCredentialReportRegeneration(): void {
+    this.forceReportRegeneration = true
+  }
+
+  /** Pretends the current credential report was generated `ms` earlier (freshness tests). */
+  backdateCredentialReport(ms: number): void {
+    if (!this.credentialReport) throw new Error('FakeAws: no credential report to backdate')
+    this.credentialReport.generatedAt = new Date(this.credentialReport.generatedAt.getTime() - ms)
   }
 
   issuedSecrets(): string[] {
@@ -789,6 +865,10 @@ export class FakeAws {
         return this.untagUser(principal, params)
       case 'ListUserTags':
         return this.listUserTags(principal, params)
+      case 'GenerateCredentialReport':
+        return this.generateCredentialReport(principal, ctx.now)
+      case 'GetCredentialReport':
+        return this.getCredentialReport(principal, ctx.now)
       default:
         throw this.invalidAction(ctx)
     }
@@ -1057,5 +1137,115 @@ export class FakeAws {
         el('Region', used.region)
       : el('ServiceName', 'N/A') + el('Region', 'N/A')
     return el('UserName', owner.userName) + `<AccessKeyLastUsed>${lastUsed}</AccessKeyLastUsed>`
+  }
+
+  // ------------------------------------------------------------------ credential report
+
+  private generateCredentialReport(principal: Principal, now: number): string {
+    this.authorize(principal, 'GenerateCredentialReport', ACCOUNT_RESOURCE, false)
+    this.finishReportIfReady(now)
+    const state = (value: string, description: string): string =>
+      el('State', value) + el('Description', description)
+    if (this.reportReadyAt !== undefined)
+      return state('INPROGRESS', 'Report generation in progress')
+    const report = this.credentialReport
+    const reusable =
+      report !== undefined && now - report.generatedAt.getTime() < CREDENTIAL_REPORT_REUSE_MS
+    if (reusable && !this.forceReportRegeneration) return state('COMPLETE', 'Report is ready')
+    this.forceReportRegeneration = false
+    this.reportReadyAt = now + this.credentialReportGenerationMs
+    return state(
+      'STARTED',
+      report === undefined
+        ? 'No report exists. Starting a new report generation task'
+        : 'Report is older than 4 hours. Starting a new report generation task'
+    )
+  }
+
+  private getCredentialReport(principal: Principal, now: number): string {
+    this.authorize(principal, 'GetCredentialReport', ACCOUNT_RESOURCE, false)
+    this.finishReportIfReady(now)
+    if (this.reportReadyAt !== undefined) {
+      throw new AwsError(404, 'ReportInProgress', 'Credential report is being generated.')
+    }
+    const report = this.credentialReport
+    if (!report) {
+      throw new AwsError(
+        410,
+        'ReportNotPresent',
+        'Credential report not present. Use GenerateCredentialReport to generate a report.'
+      )
+    }
+    if (now - report.generatedAt.getTime() >= CREDENTIAL_REPORT_REUSE_MS) {
+      throw new AwsError(
+        410,
+        'ReportExpired',
+        'Credential report has expired. Use GenerateCredentialReport to generate a new report.'
+      )
+    }
+    return (
+      el('Content', Buffer.from(report.csv, 'utf8').toString('base64')) +
+      el('ReportFormat', 'text/csv') +
+      el('GeneratedTime', awsDate(report.generatedAt))
+    )
+  }
+
+  /** A finished generation takes its snapshot of the account now. */
+  private finishReportIfReady(now: number): void {
+    if (this.reportReadyAt === undefined || now < this.reportReadyAt) return
+    this.reportReadyAt = undefined
+    const generatedAt = new Date(Math.floor(now / 1000) * 1000)
+    this.credentialReport = { generatedAt, csv: this.credentialReportText() }
+  }
+
+  /** One row for the root account, then one per user; key slots in creation order. */
+  private credentialReportText(): string {
+    const rows: string[][] = [[...CREDENTIAL_REPORT_COLUMNS]]
+    const noCerts = ['false', 'N/A', 'false', 'N/A']
+    const noKey = ['false', 'N/A', 'N/A', 'N/A', 'N/A']
+    rows.push([
+      '<root_account>',
+      `arn:${this.partition}:iam::${this.accountId}:root`,
+      reportDate(this.accountCreated),
+      'not_supported',
+      'no_information',
+      'not_supported',
+      'not_supported',
+      'true',
+      ...noKey,
+      ...noKey,
+      ...noCerts
+    ])
+    const users = [...this.users.values()].sort((a, b) =>
+      a.userName < b.userName ? -1 : a.userName > b.userName ? 1 : 0
+    )
+    for (const user of users) {
+      const keys = [...user.keys].sort((a, b) => a.createDate.getTime() - b.createDate.getTime())
+      const slot = (key: FakeKey | undefined): string[] =>
+        key
+          ? [
+              String(key.status === 'Active'),
+              reportDate(key.createDate),
+              key.lastUsed ? reportDate(key.lastUsed.date) : 'N/A',
+              key.lastUsed?.region ?? 'N/A',
+              key.lastUsed?.service ?? 'N/A'
+            ]
+          : noKey
+      const password = user.password
+      rows.push([
+        user.userName,
+        user.arn,
+        reportDate(user.createDate),
+        String(password !== undefined),
+        password ? (password.lastUsed ? reportDate(password.lastUsed) : 'no_information') : 'N/A',
+        password ? reportDate(password.changed) : 'N/A',
+        'N/A',
+        'false',
+        ...slot(keys[0]),
+        ...slot(keys[1]),
+        ...noCerts
+      ])
+    }
+    return rows.map((row) => row.map(csvField).join(',')).join('\n')
   }
 }

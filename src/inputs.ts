@@ -21,6 +21,8 @@ export interface Inputs {
   readonly awsRegion: string
   readonly requestTimeoutSeconds: number
   readonly smoke: SmokeInputs
+  /** The exceptions input as written: a path relative to GITHUB_WORKSPACE, or absolute. */
+  readonly exceptions?: string
 }
 
 export interface SmokeInputs {
@@ -46,7 +48,9 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const IAM_USER_NAME = /^[\w+=,.@-]{1,128}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 /** Inputs of the SPEC whose feature is not in this version yet: refuse rather than ignore them. */
-const NOT_YET_SUPPORTED = ['config', 'exceptions']
+const NOT_YET_SUPPORTED = ['config']
+/** iam-user-name in audit mode: every IAM user of the account. */
+export const ALL_USERS = '*'
 const WORKFLOW_FILE = /^(?:[A-Za-z0-9._-]+\.ya?ml|\d+)$/
 const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/
 const GIT_REF = /^[^\s~^:?*[\\]+$/
@@ -55,31 +59,36 @@ export function readInputs(read: InputReader): Inputs {
   const problems: string[] = []
   const text = (name: string): string => read(name).trim()
 
-  const mode = text('mode') || 'rotate'
-  if (mode !== 'rotate' && mode !== 'audit') {
-    problems.push(`mode: '${mode}' is not a mode: use 'rotate' or 'audit'.`)
-  } else if (mode === 'audit') {
-    problems.push(`mode: 'audit' is not available in this version yet: use 'rotate'.`)
+  const modeText = text('mode') || 'rotate'
+  if (modeText !== 'rotate' && modeText !== 'audit') {
+    problems.push(`mode: '${modeText}' is not a mode: use 'rotate' or 'audit'.`)
   }
+  const mode: Mode = modeText === 'audit' ? 'audit' : 'rotate'
+  const audit = mode === 'audit'
 
+  // Audit reads AWS only: no GitHub token needed (one given is still masked by main).
   const githubToken = text('github-token')
-  if (githubToken === '') {
+  if (githubToken === '' && !audit) {
     problems.push(
       "github-token is empty: pass a token that can write secrets, for example a GitHub App token from actions/create-github-app-token (permission-secrets: write) or a fine-grained personal access token stored as a secret. The workflow's GITHUB_TOKEN cannot write secrets."
     )
   }
 
   const iamUserName = text('iam-user-name')
-  if (iamUserName !== '' && !IAM_USER_NAME.test(iamUserName)) {
+  if (iamUserName === ALL_USERS && !audit) {
     problems.push(
-      `iam-user-name: '${iamUserName}' is not an IAM user name: use 1-128 letters, digits and + = , . @ _ -.`
+      `iam-user-name: '${ALL_USERS}' (every IAM user) is for mode: audit; rotate mode needs the name of one IAM user.`
+    )
+  } else if (iamUserName !== '' && iamUserName !== ALL_USERS && !IAM_USER_NAME.test(iamUserName)) {
+    problems.push(
+      `iam-user-name: '${iamUserName}' is not an IAM user name: use 1-128 letters, digits and + = , . @ _ -${audit ? `, or '${ALL_USERS}' for every IAM user` : ''}.`
     )
   }
 
-  const targetText = read('targets')
-  const parsed = parseTargets(targetText)
+  // Audit ignores targets and smoke checks: nothing is stored or dispatched.
+  const parsed = audit ? { targets: [], errors: [] } : parseTargets(read('targets'))
   problems.push(...parsed.errors)
-  if (parsed.errors.length === 0 && parsed.targets.length === 0) {
+  if (!audit && parsed.errors.length === 0 && parsed.targets.length === 0) {
     problems.push('targets is empty: list at least one target, e.g. repo:OWNER/REPO.')
   }
   for (const target of parsed.targets) {
@@ -132,17 +141,35 @@ export function readInputs(read: InputReader): Inputs {
     )
   }
 
-  const smoke = readSmoke(read, parsed.targets, problems)
+  const smoke = audit
+    ? {
+        repositories: [],
+        timeoutSeconds: wholeNumber(
+          text('smoke-timeout-seconds'),
+          'smoke-timeout-seconds',
+          1,
+          problems
+        )
+      }
+    : readSmoke(read, parsed.targets, problems)
 
   for (const name of NOT_YET_SUPPORTED) {
     if (text(name) !== '') {
       problems.push(`${name}: this input is not available in this version yet: remove it.`)
     }
   }
+  // The register is read (and validated) by main before any AWS call; rotate mode does not
+  // honour it yet, so it refuses it rather than ignore an approved exception.
+  const exceptions = text('exceptions')
+  if (exceptions !== '' && !audit) {
+    problems.push(
+      'exceptions: rotate mode does not honour an exceptions register in this version yet: use it with mode: audit, or remove it.'
+    )
+  }
 
   if (problems.length > 0) throw new InputError(problems)
   return {
-    mode: 'rotate',
+    mode,
     githubToken,
     ...(iamUserName === '' ? {} : { iamUserName }),
     targets: parsed.targets,
@@ -155,7 +182,8 @@ export function readInputs(read: InputReader): Inputs {
     dryRun,
     awsRegion,
     requestTimeoutSeconds,
-    smoke
+    smoke,
+    ...(exceptions === '' ? {} : { exceptions })
   }
 }
 

@@ -1,7 +1,9 @@
 import {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
+  GetCredentialReportCommand,
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
@@ -13,7 +15,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { Hash } from '@smithy/hash-node'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FakeAws } from '../../sandbox/aws-fake.js'
+import { CREDENTIAL_REPORT_COLUMNS, FakeAws } from '../../sandbox/aws-fake.js'
 import type { FakeAwsOptions, FakeKey, RoleSession } from '../../sandbox/aws-fake.js'
 
 interface Creds {
@@ -578,6 +580,118 @@ describe('FakeAws', () => {
     expect((await errorOf(asUser.send(new ListUsersCommand({})))).name).toBe('AccessDenied')
     fake.allow('dave', 'ListUsers')
     expect((await asUser.send(new ListUsersCommand({}))).Users).toHaveLength(5)
+  })
+
+  it('generates the credential report like AWS: STARTED, then COMPLETE, reused for 4 hours', async () => {
+    const fake = await startFake()
+    fake.addUser('zed', { createDate: new Date('2024-01-01T00:00:00Z') })
+    fake.addUser('ci,legacy', { path: '/ci/', password: {} })
+    fake.addKey('zed', {
+      createDate: new Date('2025-03-04T05:06:07.890Z'),
+      lastUsed: { date: new Date('2026-01-02T03:04:05Z'), service: 's3', region: 'eu-west-1' }
+    })
+    fake.addKey('zed', { createDate: new Date('2024-06-01T00:00:00Z'), status: 'Inactive' })
+    const role = fake.addRoleSession('auditor')
+    const client = iam(fake, creds(role))
+
+    // Before any generation AWS answers ReportNotPresent (410).
+    const absent = await errorOf(client.send(new GetCredentialReportCommand({})))
+    expect(absent.name).toBe('CredentialReportNotPresentException')
+    expect(absent.$metadata?.httpStatusCode).toBe(410)
+
+    const first = await client.send(new GenerateCredentialReportCommand({}))
+    expect(first.State).toBe('STARTED')
+    const second = await client.send(new GenerateCredentialReportCommand({}))
+    expect(second.State).toBe('COMPLETE')
+
+    const report = await client.send(new GetCredentialReportCommand({}))
+    expect(report.ReportFormat).toBe('text/csv')
+    expect(report.GeneratedTime).toBeInstanceOf(Date)
+    expect(Date.now() - (report.GeneratedTime?.getTime() ?? 0)).toBeLessThan(5_000)
+    const csv = Buffer.from(report.Content ?? new Uint8Array()).toString('utf8')
+    expect(csv).toBe(fake.credentialReportCsv())
+    const lines = csv.split('\n')
+    expect(lines[0]).toBe(CREDENTIAL_REPORT_COLUMNS.join(','))
+    expect(lines[0]).toBe(
+      'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,' +
+        'password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,' +
+        'access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,' +
+        'access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,' +
+        'access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,' +
+        'cert_1_last_rotated,cert_2_active,cert_2_last_rotated'
+    )
+    expect(lines[1]).toMatch(/^<root_account>,arn:aws:iam::123456789012:root,/)
+    // A comma in a user name is quoted (RFC 4180); a password never used is no_information.
+    expect(lines[2]).toMatch(
+      /^"ci,legacy","arn:aws:iam::123456789012:user\/ci\/ci,legacy",[^,]+,true,no_information,/
+    )
+    // Slots in creation order; an inactive key keeps its date; an empty slot is false/N/A.
+    expect(lines[3]).toBe(
+      'zed,arn:aws:iam::123456789012:user/zed,2024-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,' +
+        'false,2024-06-01T00:00:00+00:00,N/A,N/A,N/A,' +
+        'true,2025-03-04T05:06:07+00:00,2026-01-02T03:04:05+00:00,eu-west-1,s3,' +
+        'false,N/A,false,N/A'
+    )
+    expect(lines).toHaveLength(4)
+
+    // Within 4 hours a new call reuses the report: no new STARTED, the same GeneratedTime.
+    fake.addUser('later')
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('COMPLETE')
+    expect(fake.credentialReportCsv()).not.toContain('later')
+    // ...unless a test forces a regeneration.
+    fake.forceCredentialReportRegeneration()
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED')
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('COMPLETE')
+    expect(fake.credentialReportCsv()).toContain('\nlater,')
+  })
+
+  it('expires a credential report after 4 hours and regenerates it on request', async () => {
+    const fake = await startFake({ credentialReportGenerationMs: 150 })
+    fake.addUser('deployer')
+    const role = fake.addRoleSession('auditor')
+    const client = iam(fake, creds(role))
+
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED')
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('INPROGRESS')
+    const early = await errorOf(client.send(new GetCredentialReportCommand({})))
+    expect(early.name).toBe('CredentialReportNotReadyException')
+    expect(early.$metadata?.httpStatusCode).toBe(404)
+    await sleep(200)
+    const ready = await client.send(new GetCredentialReportCommand({}))
+    const generated = ready.GeneratedTime?.getTime() ?? 0
+
+    fake.backdateCredentialReport(3 * 3_600_000)
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('COMPLETE')
+    const reused = await client.send(new GetCredentialReportCommand({}))
+    expect(reused.GeneratedTime?.getTime()).toBe(generated - 3 * 3_600_000)
+
+    fake.backdateCredentialReport(3_600_000)
+    const expired = await errorOf(client.send(new GetCredentialReportCommand({})))
+    expect(expired.name).toBe('CredentialReportExpiredException')
+    expect(expired.$metadata?.httpStatusCode).toBe(410)
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED')
+  })
+
+  it('lets roles read the credential report; users need allow()', async () => {
+    const fake = await startFake()
+    fake.addUser('deployer')
+    const asUser = iam(fake, creds(fake.addKey('deployer')))
+    const denied = await errorOf(asUser.send(new GenerateCredentialReportCommand({})))
+    expect(denied.name).toBe('AccessDenied')
+    expect(denied.message).toContain('iam:GenerateCredentialReport')
+    fake.allow('deployer', 'GenerateCredentialReport')
+    expect((await asUser.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED')
+    expect((await errorOf(asUser.send(new GetCredentialReportCommand({})))).name).toBe(
+      'AccessDenied'
+    )
+    fake.allow('deployer', 'GetCredentialReport')
+    expect((await asUser.send(new GetCredentialReportCommand({}))).ReportFormat).toBe('text/csv')
+
+    const role = fake.addRoleSession('auditor')
+    fake.deny('auditor', 'GetCredentialReport')
+    expect(
+      (await errorOf(iam(fake, creds(role)).send(new GetCredentialReportCommand({})))).name
+    ).toBe('AccessDenied')
   })
 
   it('speaks the Query protocol XML wire format', async () => {

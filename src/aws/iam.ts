@@ -3,7 +3,9 @@ import * as core from '@actions/core'
 import {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
+  GetCredentialReportCommand,
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
@@ -14,6 +16,7 @@ import {
   type IAMClientConfig
 } from '@aws-sdk/client-iam'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import type { AuditIam } from '../audit/ports.js'
 import {
   AwsCallError,
   type AccessKey,
@@ -219,5 +222,44 @@ export function createIam(options: AwsOptions, credentials?: Credentials): Iam {
       }),
 
     withCredentials: (other) => createIam(options, other)
+  }
+}
+
+/** The read-only IAM calls of mode: audit; the clients it builds are never used to write. */
+export function createAuditIam(options: AwsOptions): AuditIam {
+  const { caller, getUser, listKeys } = createIam(options)
+  const iam = new IAMClient(clientConfig(options))
+  return {
+    caller,
+    getUser,
+    listKeys,
+
+    keyOwner: (accessKeyId) =>
+      call('iam:GetAccessKeyLastUsed', async () => {
+        try {
+          const out = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))
+          return out.UserName
+        } catch (error) {
+          const failure = toAwsCallError('iam:GetAccessKeyLastUsed', error)
+          if (failure.kind === 'not-found') return undefined
+          throw failure
+        }
+      }),
+
+    generateCredentialReport: () =>
+      call('iam:GenerateCredentialReport', async () => {
+        const out = await iam.send(new GenerateCredentialReportCommand({}))
+        return out.State ?? 'UNKNOWN'
+      }),
+
+    getCredentialReport: () =>
+      call('iam:GetCredentialReport', async () => {
+        const out = await iam.send(new GetCredentialReportCommand({}))
+        // The SDK has already decoded the base64 Content into bytes.
+        return {
+          csv: Buffer.from(out.Content ?? new Uint8Array()).toString('utf8'),
+          generatedAt: out.GeneratedTime ?? new Date(0)
+        }
+      })
   }
 }

@@ -18,14 +18,14 @@ export function escapeHtml(value: unknown): string {
     .replaceAll("'", '&#39;')
 }
 
-type Cell = string | { readonly html: string }
+export type Cell = string | { readonly html: string }
 
 function cell(value: Cell, tag: 'td' | 'th' = 'td'): string {
   const html = typeof value === 'string' ? escapeHtml(value) : value.html
   return `<${tag}>${html}</${tag}>`
 }
 
-function table(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+export function table(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const head = `<tr>${header.map((name) => cell(name, 'th')).join('')}</tr>`
   const body = rows.map((row) => `<tr>${row.map((value) => cell(value)).join('')}</tr>`).join('\n')
   return `<table>\n${head}\n${body}\n</table>\n`
@@ -73,11 +73,11 @@ function targetRow(target: TargetRecord): Cell[] {
   ]
 }
 
-function section(title: string, body: string): string {
+export function section(title: string, body: string): string {
   return `<h3>${escapeHtml(title)}</h3>\n${body}`
 }
 
-function list(items: readonly string[]): string {
+export function list(items: readonly string[]): string {
   return `<ul>\n${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('\n')}\n</ul>\n`
 }
 
@@ -205,7 +205,7 @@ export function renderSummary(report: Report): string {
   return parts.join('\n')
 }
 
-function byteLength(text: string): number {
+export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8')
 }
 

@@ -17,6 +17,8 @@ export type Stage =
   | 'retire'
   | 'cleanup'
   | 'recover'
+  /** mode: audit, reading keys or the credential report */
+  | 'audit'
 
 export type FinalKeyStatus = 'Active' | 'Inactive' | 'Deleted' | (string & {})
 
