@@ -155,15 +155,18 @@ describe('readInputs', () => {
 
   it.each([
     [{ 'iam-user-name': '*' }, "iam-user-name: '*' (every IAM user) is for mode: audit"],
-    [
-      { exceptions: 'exceptions.yml' },
-      'exceptions: rotate mode does not honour an exceptions register in this version yet: use it with mode: audit'
-    ],
     [{ mode: 'audit', 'iam-user-name': 'a b' }, "or '*' for every IAM user"],
     [{ mode: 'audit', config: 'fleet.yml' }, 'config: this input is not available'],
     [{ mode: 'audit', 'max-key-age-days': '0' }, 'max-key-age-days']
   ])('rejects %j (mode-specific)', (overrides, message) => {
     expect(problems(overrides).join('\n')).toContain(message)
+  })
+
+  it('passes the exceptions register to rotate mode too', () => {
+    expect(read({ exceptions: '.github/aws-key-exceptions.yml' })).toMatchObject({
+      mode: 'rotate',
+      exceptions: '.github/aws-key-exceptions.yml'
+    })
   })
 
   it('reports every problem at once', () => {

@@ -129,6 +129,56 @@ describe('rotate', () => {
     expect(log.warnings.join('\n')).toContain('iam:TagUser')
   })
 
+  it('skips a user the exceptions register excepts, leaving it exactly as it is', async () => {
+    const old = selfRotationSetup(200)
+    aws.addKey('deployer', 300, 'Inactive')
+    const seen: string[][] = []
+    const exception = {
+      line: 3,
+      reason: 'vendor',
+      approver: 'ciso',
+      ticket: 'SEC-1',
+      expires: '2027-01-31'
+    }
+    const record = await rotate(settings(), {
+      iam: aws.iam(),
+      secrets,
+      clock,
+      log,
+      exceptionFor: (user, keyIds) => {
+        seen.push([user, ...keyIds])
+        return exception
+      }
+    })
+    expect(record.outcome).toBe('skipped')
+    expect(record.exception).toEqual(exception)
+    expect(record.decision?.reason).toContain(
+      'line 3: vendor; approved by ciso, SEC-1, until 2027-01-31'
+    )
+    expect(seen[0]?.slice(0, 2)).toEqual(['deployer', old.id])
+    expect(aws.mutations()).toEqual([])
+    expect(secrets.writes).toEqual([])
+  })
+
+  it('rotates an excepted user when force is set, with a warning', async () => {
+    selfRotationSetup(200)
+    const record = await rotate(settings({ force: true }), {
+      iam: aws.iam(),
+      secrets,
+      clock,
+      log,
+      exceptionFor: () => ({
+        line: 1,
+        reason: 'r',
+        approver: 'a',
+        ticket: 't',
+        expires: '2027-01-01'
+      })
+    })
+    expect(record.outcome).toBe('rotated')
+    expect(log.warnings.join(' ')).toContain('force is set, so the exception')
+  })
+
   it('skips a key younger than rotate-after-days without any write or IAM change', async () => {
     selfRotationSetup(10)
     const record = await run()

@@ -161,11 +161,6 @@ export function readInputs(read: InputReader): Inputs {
   // The register is read (and validated) by main before any AWS call; rotate mode does not
   // honour it yet, so it refuses it rather than ignore an approved exception.
   const exceptions = text('exceptions')
-  if (exceptions !== '' && !audit) {
-    problems.push(
-      'exceptions: rotate mode does not honour an exceptions register in this version yet: use it with mode: audit, or remove it.'
-    )
-  }
 
   if (problems.length > 0) throw new InputError(problems)
   return {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { audit, type AuditScope } from './audit/audit.js'
 import type { AuditRecord } from './audit/record.js'
 import {
+  activeException,
   EMPTY_REGISTER,
   loadRegister,
   RegisterError,
@@ -78,7 +79,24 @@ export async function run(): Promise<void> {
     const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
     const iam = createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs })
     const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
+    // A bad register fails the step here, before any AWS call.
+    const register =
+      inputs.exceptions === undefined
+        ? EMPTY_REGISTER
+        : await loadRegister(inputs.exceptions, process.env.GITHUB_WORKSPACE || process.cwd())
     record = await rotate(settingsFrom(inputs), {
+      exceptionFor: (userName, keyIds, now) => {
+        const entry = activeException(register, userName, keyIds, now)
+        return (
+          entry && {
+            line: entry.line,
+            reason: entry.reason,
+            approver: entry.approver,
+            ticket: entry.ticket,
+            expires: entry.expires
+          }
+        )
+      },
       iam,
       secrets: createSecretStore(octokit),
       workflows: createWorkflows(octokit),
@@ -124,7 +142,7 @@ function settingsFrom(inputs: Inputs): RotationSettings {
 
 function failedBeforeStart(error: unknown, startedAt: string): RotationRecord {
   const message =
-    error instanceof InputError
+    error instanceof InputError || error instanceof RegisterError
       ? `Invalid input, nothing was changed:\n${error.problems.map((problem) => `- ${problem}`).join('\n')}`
       : `Unexpected error, nothing was changed: ${errorMessage(error)}`
   return {
@@ -186,6 +204,7 @@ async function publish(record: RotationRecord, inputs: Inputs | undefined): Prom
     record,
     run: runContextFromEnv(process.env),
     maxKeyAgeDays: inputs?.maxKeyAgeDays ?? 90,
+    ...(inputs ? { rotateAfterDays: inputs.rotateAfterDays } : {}),
     evidenceFile,
     version: VERSION
   }

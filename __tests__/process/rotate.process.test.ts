@@ -1,6 +1,9 @@
 /**
  * The bundled action, run as the runner runs it, against the local IAM/STS and GitHub fakes.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FakeKey } from '../../sandbox/aws-fake.js'
 import { ID, SECRET, startWorld, TOKEN, type World } from './world.js'
@@ -320,6 +323,55 @@ describe('rotate (process level)', () => {
     })
     expect(world.aws.findKey(old.accessKeyId)?.deleted).toBe(true)
     expect(world.github.writes()).toHaveLength(4)
+  })
+
+  it('skips a user the exceptions register excepts, and shows the entry', async () => {
+    const old = pipelineKey(120)
+    const dir = await mkdtemp(join(tmpdir(), 'register-'))
+    await writeFile(
+      join(dir, 'exceptions.yml'),
+      [
+        'exceptions:',
+        '  - user: deployer',
+        '    reason: Vendor appliance cannot take a new key before its firmware update',
+        '    approver: jane.doe@example.com',
+        '    ticket: SEC-1234',
+        '    expires: 2099-12-31'
+      ].join('\n')
+    )
+    const run = await world.run({
+      inputs: { 'github-token': TOKEN, targets: TARGETS, exceptions: 'exceptions.yml' },
+      aws: credentials(old),
+      env: { GITHUB_WORKSPACE: dir }
+    })
+    await rm(dir, { recursive: true, force: true })
+    expect(run.code).toBe(0)
+    expect(world.aws.mutations()).toEqual([])
+    expect(world.github.requests).toEqual([])
+    expect(run.evidence).toMatchObject({
+      outcome: 'skipped',
+      exception: {
+        line: 2,
+        approver: 'jane.doe@example.com',
+        ticket: 'SEC-1234',
+        expires: '2099-12-31'
+      }
+    })
+    expect(run.summary).toContain('Excepted by the exceptions register')
+    expect(run.outputs.compliant).toBe('false')
+  })
+
+  it("shows the rotation history: the previous key's age at rotation and the next due date", async () => {
+    const old = pipelineKey(45)
+    const run = await world.run({
+      inputs: { 'github-token': TOKEN, targets: TARGETS },
+      aws: credentials(old)
+    })
+    expect(run.code).toBe(0)
+    expect(run.summary).toContain('Rotation history')
+    expect(run.summary).toContain(`${redacted(old.accessKeyId)}: 45 days old`)
+    const due = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+    expect(run.summary).toContain(due)
   })
 
   it('handles an environment name that contains a slash', async () => {

@@ -50,6 +50,8 @@ export interface Report {
   readonly record: RotationRecord
   readonly run: RunContext
   readonly maxKeyAgeDays: number
+  /** For "next rotation due" in the rotation history; absent when the inputs were unreadable. */
+  readonly rotateAfterDays?: number
   readonly evidenceFile: string
   readonly version: string
 }

@@ -16,6 +16,8 @@ export function buildEvidence(report: Report): Record<string, unknown> {
     caller: record.callerArn ? { arn: record.callerArn } : null,
     selfRotation: record.selfRotation ?? null,
     decision: record.decision ?? null,
+    exception: record.exception ?? null,
+    recovery: record.recovery ?? null,
     keysFound: record.keysFound,
     oldKey: record.oldKey ?? null,
     newKey: record.newKey ?? null,

@@ -154,6 +154,40 @@ export function renderSummary(report: Report): string {
     )
   }
 
+  const history = rotationHistory(report)
+  if (history.length > 0) parts.push(section('Rotation history', table(['', ''], history)))
+  if (record.exception) {
+    const entry = record.exception
+    parts.push(
+      section(
+        'Excepted by the exceptions register',
+        table(
+          ['Line', 'Reason', 'Approver', 'Ticket', 'Expires'],
+          [[String(entry.line), entry.reason, entry.approver, entry.ticket, entry.expires]]
+        )
+      )
+    )
+  }
+  if (record.recovery) {
+    const recovery = record.recovery
+    parts.push(
+      section(
+        'Interrupted rotation found',
+        table(
+          ['Key of the earlier run', 'Created', 'Targets it had reached', 'What this run did'],
+          [
+            [
+              recovery.pendingKey,
+              recovery.createdAt,
+              recovery.touchedTargets.join(', ') || 'none',
+              recovery.outcome
+            ]
+          ]
+        )
+      )
+    )
+  }
+
   if (record.plan.length > 0)
     parts.push(section(record.outcome === 'dry-run' ? 'Plan' : 'Follow-up', list(record.plan)))
 
@@ -203,6 +237,42 @@ export function renderSummary(report: Report): string {
     `<p>Controls: ${CONTROLS.map((control) => `${escapeHtml(control.framework)} <i>${escapeHtml(control.title)}</i> (${escapeHtml(control.note)})`).join('; ')}. Key IDs show their first and last 4 characters only.</p>\n`
   )
   return parts.join('\n')
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * A key's creation date is its last rotation: the current key's, and, when this run rotated, how
+ * old the previous key had become.
+ */
+function rotationHistory(report: Report): Cell[][] {
+  const { record } = report
+  const rows: Cell[][] = []
+  const current =
+    record.outcome === 'rotated' || record.newKey?.status === 'Active'
+      ? record.newKey
+      : record.oldKey
+  if (!current) return rows
+  rows.push(['Current key created (last rotation)', `${current.id}, ${current.createdAt}`])
+  if (record.outcome === 'rotated' && record.oldKey) {
+    rows.push([
+      'Previous key, when rotated',
+      `${record.oldKey.id}: ${record.oldKey.ageDays} days old, created ${record.oldKey.createdAt}`
+    ])
+  }
+  if (report.rotateAfterDays !== undefined) {
+    const due = new Date(Date.parse(current.createdAt) + report.rotateAfterDays * DAY_MS)
+    rows.push([
+      `Next rotation due (rotate-after-days: ${report.rotateAfterDays})`,
+      due.toISOString().slice(0, 10)
+    ])
+  }
+  const limit = new Date(Date.parse(current.createdAt) + report.maxKeyAgeDays * DAY_MS)
+  rows.push([
+    `Compliance limit (max-key-age-days: ${report.maxKeyAgeDays})`,
+    limit.toISOString().slice(0, 10)
+  ])
+  return rows
 }
 
 export function byteLength(text: string): number {

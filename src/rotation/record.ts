@@ -83,6 +83,14 @@ export interface RotationRecord {
     readonly action: 'rotate' | 'bootstrap' | 'skip' | 'stop' | 'resume'
     readonly reason: string
   }
+  /** The exceptions register entry that made this run skip the user. */
+  exception?: {
+    readonly line: number
+    readonly reason: string
+    readonly approver: string
+    readonly ticket: string
+    readonly expires: string
+  }
   /** An earlier run's unfinished rotation this run found, and what it did about it. */
   recovery?: {
     /** Redacted ID of the key the earlier run created. */

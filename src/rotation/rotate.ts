@@ -52,7 +52,15 @@ export interface RotationDeps {
   /** Needed when settings.smoke is set. */
   readonly commands?: CommandRunner
   readonly workflows?: Workflows
+  /** The approved, unexpired exception that covers this user or one of its keys, if any. */
+  readonly exceptionFor?: (
+    userName: string,
+    keyIds: readonly string[],
+    now: Date
+  ) => Exception | undefined
 }
+
+export type Exception = NonNullable<RotationRecord['exception']>
 
 /** The permission each target kind needs, named as GitHub names it for Apps and fine-grained PATs. */
 const PERMISSION_FOR: Record<Target['kind'], string> = {
@@ -148,7 +156,8 @@ class Rotation {
       log.info(`Decision: ${decision.action}: ${decision.reason}.`)
       if (decision.action === 'stop') throw this.stopError ?? new Error(decision.reason)
 
-      await this.removeInactiveKeysPastGrace()
+      // An excepted user is left exactly as it is.
+      if (!this.record.exception) await this.removeInactiveKeysPastGrace()
       if (decision.action === 'skip' && !this.settings.dryRun) {
         this.record.outcome = 'skipped'
         return this.record
@@ -265,6 +274,23 @@ class Rotation {
       log.info(
         `Key ${key.id}: ${key.status}, created ${key.createdAt} (${key.ageDays} days), ${lastUsedText(key)}.`
       )
+    }
+
+    const exception = this.deps.exceptionFor?.(
+      this.user.name,
+      this.keys.map((key) => key.id),
+      now
+    )
+    if (exception) {
+      const entry = `line ${exception.line}: ${exception.reason}; approved by ${exception.approver}, ${exception.ticket}, until ${exception.expires}`
+      if (!this.settings.force) {
+        this.record.exception = exception
+        return {
+          action: 'skip',
+          reason: `the exceptions register excepts ${this.user.name} (${entry})`
+        }
+      }
+      log.warning(`force is set, so the exception for ${this.user.name} (${entry}) is overridden.`)
     }
 
     let callerSecret: string | undefined
