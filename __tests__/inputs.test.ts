@@ -13,6 +13,7 @@ const DEFAULTS: Record<string, string> = {
   'delete-after-days': '0',
   'smoke-timeout-seconds': '600',
   'request-timeout-seconds': '30',
+  'github-writes-per-minute': '80',
   'propagation-timeout-seconds': '120',
   'dry-run': 'false',
   'aws-region': 'us-east-1'
@@ -48,6 +49,7 @@ describe('readInputs', () => {
       dryRun: false,
       awsRegion: 'us-east-1',
       requestTimeoutSeconds: 30,
+      githubWritesPerMinute: 80,
       smoke: { repositories: [], timeoutSeconds: 600 }
     })
   })
@@ -128,8 +130,7 @@ describe('readInputs', () => {
       "smoke-ref: 'bad ref' is not a git ref"
     ],
     [{ 'smoke-timeout-seconds': '0' }, 'smoke-timeout-seconds'],
-    [{ config: 'fleet.yml' }, 'config: this input is not available'],
-    [{ targets: 'org:acme' }, 'org: targets are not available']
+    [{ config: 'fleet.yml' }, 'config: this input is not available']
   ])('rejects %j', (overrides, message) => {
     expect(problems(overrides).join('\n')).toContain(message)
   })

@@ -20,6 +20,8 @@ export interface Inputs {
   readonly dryRun: boolean
   readonly awsRegion: string
   readonly requestTimeoutSeconds: number
+  /** Pace of secret writes and dispatches (GitHub's secondary limit); 0: unpaced. */
+  readonly githubWritesPerMinute: number
   readonly smoke: SmokeInputs
   /** The exceptions input as written: a path relative to GITHUB_WORKSPACE, or absolute. */
   readonly exceptions?: string
@@ -91,14 +93,6 @@ export function readInputs(read: InputReader): Inputs {
   if (!audit && parsed.errors.length === 0 && parsed.targets.length === 0) {
     problems.push('targets is empty: list at least one target, e.g. repo:OWNER/REPO.')
   }
-  for (const target of parsed.targets) {
-    if (target.kind === 'org' || target.kind === 'dependabot') {
-      problems.push(
-        `targets: ${target.kind}: targets are not available in this version yet: use repo: or env:.`
-      )
-      break
-    }
-  }
 
   const accessKeyId = secretName(
     text('access-key-id-secret-name'),
@@ -123,6 +117,12 @@ export function readInputs(read: InputReader): Inputs {
     text('propagation-timeout-seconds'),
     'propagation-timeout-seconds',
     1,
+    problems
+  )
+  const githubWritesPerMinute = wholeNumber(
+    text('github-writes-per-minute'),
+    'github-writes-per-minute',
+    0,
     problems
   )
   const requestTimeoutSeconds = wholeNumber(
@@ -177,6 +177,7 @@ export function readInputs(read: InputReader): Inputs {
     dryRun,
     awsRegion,
     requestTimeoutSeconds,
+    githubWritesPerMinute,
     smoke,
     ...(exceptions === '' ? {} : { exceptions })
   }
@@ -250,9 +251,14 @@ function secretName(value: string, input: string, problems: string[]): string {
 
 function wholeNumber(value: string, input: string, minimum: number, problems: string[]): number {
   if (!/^\d+$/.test(value) || Number(value) < minimum || !Number.isSafeInteger(Number(value))) {
-    const unit = input.endsWith('-seconds') ? 'seconds' : 'days'
+    const unit = input.endsWith('-seconds')
+      ? 'seconds'
+      : input.endsWith('-per-minute')
+        ? 'writes a minute'
+        : 'days'
+    const example = { 'max-key-age-days': 90, 'github-writes-per-minute': 80 }[input] ?? 30
     problems.push(
-      `${input}: '${value}' is not a whole number of ${unit} of at least ${minimum}: write an integer such as ${Math.max(minimum, input === 'max-key-age-days' ? 90 : 30)}.`
+      `${input}: '${value}' is not a whole number of ${unit} of at least ${minimum}: write an integer such as ${Math.max(minimum, example)}.`
     )
     return 0
   }

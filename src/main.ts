@@ -19,6 +19,7 @@ import {
 import { createAuditIam, createIam } from './aws/iam.js'
 import { errorMessage } from './errors.js'
 import { createOctokit } from './github/octokit.js'
+import { WritePacer } from './github/pacer.js'
 import { createSecretStore } from './github/secrets.js'
 import { createWorkflows } from './github/workflows.js'
 import { ALL_USERS, InputError, readInputs, type Inputs } from './inputs.js'
@@ -79,6 +80,7 @@ export async function run(): Promise<void> {
     const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
     const iam = createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs })
     const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
+    const pacer = new WritePacer(inputs.githubWritesPerMinute)
     // A bad register fails the step here, before any AWS call.
     const register =
       inputs.exceptions === undefined
@@ -98,8 +100,8 @@ export async function run(): Promise<void> {
         )
       },
       iam,
-      secrets: createSecretStore(octokit),
-      workflows: createWorkflows(octokit),
+      secrets: createSecretStore(octokit, pacer),
+      workflows: createWorkflows(octokit, pacer),
       commands: createCommandRunner((line) => core.info(line)),
       clock: systemClock,
       log

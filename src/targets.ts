@@ -12,6 +12,26 @@ export type Target =
 
 export type TargetKind = Target['kind']
 
+export interface SecretNames {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+}
+
+export type OrgSecretVisibility = 'all' | 'private' | 'selected'
+
+/** How a new organization secret is shared (an existing one keeps its own visibility). */
+export interface NewOrgSecret {
+  readonly visibility: OrgSecretVisibility
+  /** OWNER/REPO names, with visibility `selected`. */
+  readonly selectedRepositories: readonly string[]
+}
+
+/** Per-target settings a fleet file can give; everything else comes from the inputs. */
+export interface TargetOptions {
+  readonly secretNames?: SecretNames
+  readonly newOrgSecret?: NewOrgSecret
+}
+
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
 const REPO = /^[A-Za-z0-9._-]{1,100}$/
 

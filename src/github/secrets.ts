@@ -1,8 +1,15 @@
 /** Thin adapter from the rotation's SecretStore port to GitHub's secrets REST API. */
 import { ActionError } from '../errors.js'
 import { GitHubCallError, type ScopeAccess, type SecretStore } from '../rotation/ports.js'
-import { targetLabel, type Target } from '../targets.js'
+import {
+  targetLabel,
+  type NewOrgSecret,
+  type OrgSecretVisibility,
+  type SecretNames,
+  type Target
+} from '../targets.js'
 import type { Octokit } from './octokit.js'
+import type { WritePacer } from './pacer.js'
 import { sealSecret } from './seal.js'
 
 interface OctokitError {
@@ -54,11 +61,17 @@ function route(target: Target): Route {
         params: { owner: target.owner, repo: target.repo, environment_name: target.environment }
       }
     case 'dependabot':
+      return {
+        publicKey: 'GET /repos/{owner}/{repo}/dependabot/secrets/public-key',
+        secret: '/repos/{owner}/{repo}/dependabot/secrets/{secret_name}',
+        params: { owner: target.owner, repo: target.repo }
+      }
     case 'org':
-      throw new ActionError(
-        'inputs',
-        `${targetLabel(target)}: ${target.kind} targets are not supported yet.`
-      )
+      return {
+        publicKey: 'GET /orgs/{org}/actions/secrets/public-key',
+        secret: '/orgs/{org}/actions/secrets/{secret_name}',
+        params: { org: target.org }
+      }
   }
 }
 
@@ -69,38 +82,7 @@ function describe(endpoint: string, params: Record<string, string>): string {
   )
 }
 
-/** GitHub asks for at least a second between content-creating requests. */
-export const WRITE_INTERVAL_MS = 1_000
-
-/**
- * Spaces writes by target: writes to the same target as the previous one go at once (the two
- * secrets of a pair are written together, so no reader or crash sees half a pair for long);
- * a write to another target waits until `interval` after the previous target's writes began.
- */
-export class TargetPacer {
-  private label = ''
-  private ready: Promise<void> = Promise.resolve()
-
-  constructor(
-    private readonly intervalMs: number,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
-      new Promise((resolve) => setTimeout(resolve, ms))
-  ) {}
-
-  wait(label: string): Promise<void> {
-    if (label !== this.label) {
-      const first = this.label === ''
-      this.label = label
-      this.ready = this.ready.then(() => (first ? undefined : this.sleep(this.intervalMs)))
-    }
-    return this.ready
-  }
-}
-
-export function createSecretStore(
-  octokit: Octokit,
-  pacer = new TargetPacer(WRITE_INTERVAL_MS)
-): SecretStore {
+export function createSecretStore(octokit: Octokit, pacer: WritePacer): SecretStore {
   async function request<T>(
     endpoint: string,
     params: Record<string, unknown>
@@ -144,14 +126,65 @@ export function createSecretStore(
     throw original
   }
 
+  type OrgSecretSettings = {
+    readonly visibility: OrgSecretVisibility
+    readonly selectedRepositoryIds?: readonly number[]
+  }
+
+  /**
+   * How an organization secret is shared today (written back unchanged), or, for a secret that
+   * does not exist yet, how the fleet file asks to share it (private by default).
+   */
+  async function orgSecretSettings(
+    org: string,
+    name: string,
+    fresh: NewOrgSecret | undefined
+  ): Promise<OrgSecretSettings> {
+    let visibility: OrgSecretVisibility
+    try {
+      const { data } = await request<{ visibility: OrgSecretVisibility }>(
+        'GET /orgs/{org}/actions/secrets/{secret_name}',
+        { org, secret_name: name }
+      )
+      visibility = data.visibility
+    } catch (error) {
+      if (!(error instanceof GitHubCallError && error.status === 404)) throw error
+      if (!fresh || fresh.visibility !== 'selected')
+        return { visibility: fresh?.visibility ?? 'private' }
+      const ids: number[] = []
+      for (const repository of fresh.selectedRepositories) {
+        const [owner = '', repo = ''] = repository.split('/')
+        const { data } = await request<{ id: number }>('GET /repos/{owner}/{repo}', { owner, repo })
+        ids.push(data.id)
+      }
+      return { visibility: 'selected', selectedRepositoryIds: ids }
+    }
+    if (visibility !== 'selected') return { visibility }
+    const ids: number[] = []
+    for (let page = 1; ; page += 1) {
+      const { data } = await request<{ total_count: number; repositories: { id: number }[] }>(
+        'GET /orgs/{org}/actions/secrets/{secret_name}/repositories',
+        { org, secret_name: name, per_page: 100, page }
+      )
+      ids.push(...data.repositories.map((repository) => repository.id))
+      if (data.repositories.length < 100 || ids.length >= data.total_count) break
+    }
+    return { visibility, selectedRepositoryIds: ids }
+  }
+
   return {
-    async preflight(target) {
+    async preflight(target, options: { secretNames: SecretNames; newOrgSecret?: NewOrgSecret }) {
       const { publicKey, params } = route(target)
       try {
         const { data, headers } = await request<{ key_id: string; key: string }>(publicKey, params)
         const scopes = headers['x-oauth-scopes']
         if (typeof scopes === 'string') requireClassicScope(target, scopes)
-        return { publicKeyId: data.key_id, publicKey: data.key }
+        if (target.kind !== 'org') return { publicKeyId: data.key_id, publicKey: data.key }
+        const orgSecrets = new Map<string, OrgSecretSettings>()
+        for (const name of [options.secretNames.accessKeyId, options.secretNames.secretAccessKey]) {
+          orgSecrets.set(name, await orgSecretSettings(target.org, name, options.newOrgSecret))
+        }
+        return { publicKeyId: data.key_id, publicKey: data.key, orgSecrets }
       } catch (error) {
         if (error instanceof GitHubCallError && error.status === 404)
           return diagnoseMissing(target, error)
@@ -162,12 +195,21 @@ export function createSecretStore(
     async write(target, name, value, access: ScopeAccess) {
       const { secret, params } = route(target)
       const encrypted = await sealSecret(value, access.publicKey)
-      await pacer.wait(targetLabel(target))
+      const shared = access.orgSecrets?.get(name)
+      await pacer.forTarget(targetLabel(target))
       await request(`PUT ${secret}`, {
         ...params,
         secret_name: name,
         encrypted_value: encrypted,
-        key_id: access.publicKeyId
+        key_id: access.publicKeyId,
+        ...(shared
+          ? {
+              visibility: shared.visibility,
+              ...(shared.selectedRepositoryIds
+                ? { selected_repository_ids: shared.selectedRepositoryIds }
+                : {})
+            }
+          : {})
       })
     },
 

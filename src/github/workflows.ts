@@ -6,6 +6,7 @@ import {
   type Workflows
 } from '../rotation/ports.js'
 import type { Octokit } from './octokit.js'
+import type { WritePacer } from './pacer.js'
 import { toGitHubCallError } from './secrets.js'
 
 interface RunJson {
@@ -33,7 +34,7 @@ function without(body: Record<string, unknown>, key: string): Record<string, unk
   return Object.fromEntries(Object.entries(body).filter(([name]) => name !== key))
 }
 
-export function createWorkflows(octokit: Octokit): Workflows {
+export function createWorkflows(octokit: Octokit, pacer: WritePacer): Workflows {
   async function request<T>(
     call: string,
     endpoint: string,
@@ -81,6 +82,7 @@ export function createWorkflows(octokit: Octokit): Workflows {
       // rejects the input. Each is dropped once, as the server asks.
       for (let attempt = 0; ; attempt += 1) {
         try {
+          await pacer.take()
           const data = await send(body)
           const run =
             data && typeof data.workflow_run_id === 'number'

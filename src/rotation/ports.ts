@@ -2,7 +2,7 @@
  * The rotation's view of the outside world. Adapters under src/aws and src/github implement these;
  * tests implement them with fakes. Nothing here imports an SDK.
  */
-import type { Target } from '../targets.js'
+import type { NewOrgSecret, OrgSecretVisibility, SecretNames, Target } from '../targets.js'
 
 export type KeyStatus = 'Active' | 'Inactive' | (string & {})
 
@@ -87,6 +87,11 @@ export interface Iam {
 export interface ScopeAccess {
   readonly publicKeyId: string
   readonly publicKey: string
+  /** Organization secrets: how each named secret is shared, written back unchanged. */
+  readonly orgSecrets?: ReadonlyMap<
+    string,
+    { readonly visibility: OrgSecretVisibility; readonly selectedRepositoryIds?: readonly number[] }
+  >
 }
 
 export class GitHubCallError extends Error {
@@ -104,8 +109,14 @@ export class GitHubCallError extends Error {
 }
 
 export interface SecretStore {
-  /** Proves the target exists and the token can reach its secrets; reads the scope's public key. */
-  preflight(target: Target): Promise<ScopeAccess>
+  /**
+   * Proves the target exists and the token can reach its secrets; reads the scope's public key
+   * (and, for an organization, how each named secret is shared).
+   */
+  preflight(
+    target: Target,
+    options: { readonly secretNames: SecretNames; readonly newOrgSecret?: NewOrgSecret }
+  ): Promise<ScopeAccess>
   /** Seals `value` with the scope's key and writes it. */
   write(target: Target, name: string, value: string, access: ScopeAccess): Promise<void>
   /**

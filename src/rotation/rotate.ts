@@ -6,7 +6,7 @@
  */
 import { ActionError, errorMessage, explainAws, explainGitHub } from '../errors.js'
 import { ageInDays, exceedsMaxAge, lastUsedText, redactKeyId } from '../keys.js'
-import { targetLabel, type Target } from '../targets.js'
+import { targetLabel, type SecretNames, type Target, type TargetOptions } from '../targets.js'
 import {
   AwsCallError,
   GitHubCallError,
@@ -29,7 +29,10 @@ import { verifyNewKey, withPropagationRetry } from './verify.js'
 export interface RotationSettings {
   readonly userName?: string
   readonly targets: readonly Target[]
-  readonly secretNames: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  /** The secret names of every target, unless targetOptions says otherwise. */
+  readonly secretNames: SecretNames
+  /** Per-target settings from a fleet file, by target label. */
+  readonly targetOptions?: ReadonlyMap<string, TargetOptions>
   readonly rotateAfterDays: number
   readonly maxKeyAgeDays: number
   readonly force: boolean
@@ -515,7 +518,14 @@ class Rotation {
       const label = targetLabel(target)
       const record = this.targetAt(index)
       try {
-        this.access.set(label, await this.deps.secrets.preflight(target))
+        const options = this.settings.targetOptions?.get(label)
+        this.access.set(
+          label,
+          await this.deps.secrets.preflight(target, {
+            secretNames: this.namesFor(target),
+            ...(options?.newOrgSecret ? { newOrgSecret: options.newOrgSecret } : {})
+          })
+        )
         record.result = 'preflight-ok'
         this.deps.log.info(
           `[${index + 1}/${this.settings.targets.length}] ${label}: reachable, public key read.`
@@ -657,10 +667,10 @@ class Rotation {
     since: Date
   ): Promise<{ index: number; label: string; secret: boolean }[]> {
     const threshold = since.getTime() - CLOCK_MARGIN_MS
-    const { accessKeyId, secretAccessKey } = this.settings.secretNames
     const touched: { index: number; label: string; secret: boolean }[] = []
     for (const [index, target] of this.settings.targets.entries()) {
       const label = targetLabel(target)
+      const { accessKeyId, secretAccessKey } = this.namesFor(target)
       const [idAt, secretAt] = await Promise.all([
         this.deps.secrets.lastUpdated(target, accessKeyId),
         this.deps.secrets.lastUpdated(target, secretAccessKey)
@@ -879,7 +889,7 @@ class Rotation {
     id: string | undefined,
     secret: string | undefined
   ): Promise<[WriteResult, WriteResult]> {
-    const { accessKeyId, secretAccessKey } = this.settings.secretNames
+    const { accessKeyId, secretAccessKey } = this.namesFor(target)
     const one = async (name: string, value: string | undefined): Promise<WriteResult> => {
       if (value === undefined) return { landed: 'no' }
       const started = this.deps.clock.now().getTime()
@@ -1149,10 +1159,7 @@ class Rotation {
       target: targetLabel(target),
       kind: target.kind,
       scope: scopeText(target),
-      secretNames: [
-        this.settings.secretNames.accessKeyId,
-        this.settings.secretNames.secretAccessKey
-      ],
+      secretNames: [this.namesFor(target).accessKeyId, this.namesFor(target).secretAccessKey],
       result: 'planned',
       holds: 'unchanged'
     }
@@ -1162,6 +1169,13 @@ class Rotation {
     const record = this.record.targets[index]
     if (!record) throw new Error(`no target record ${index}`)
     return record
+  }
+
+  private namesFor(target: Target): SecretNames {
+    return (
+      this.settings.targetOptions?.get(targetLabel(target))?.secretNames ??
+      this.settings.secretNames
+    )
   }
 
   private secretNamesText(): string {
