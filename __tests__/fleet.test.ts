@@ -731,3 +731,18 @@ describe('loadFleet', () => {
     )
   })
 })
+
+describe('the documented fleet example', () => {
+  it('is a valid fleet file', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const text = await readFile(
+      new URL('../docs/examples/fleet/aws-key-fleet.yml', import.meta.url),
+      'utf8'
+    )
+    const fleet = parseFleet(text, 'aws-key-fleet.yml', {
+      accessKeyId: 'AWS_ACCESS_KEY_ID',
+      secretAccessKey: 'AWS_SECRET_ACCESS_KEY'
+    })
+    expect(fleet.users.map((user) => user.iamUserName)).toEqual(['web-deployer', 'data-loader'])
+  })
+})

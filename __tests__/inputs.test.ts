@@ -50,7 +50,7 @@ describe('readInputs', () => {
       awsRegion: 'us-east-1',
       requestTimeoutSeconds: 30,
       githubWritesPerMinute: 80,
-      smoke: { repositories: [], timeoutSeconds: 600 }
+      smoke: { repositories: [], explicitRepositories: [], timeoutSeconds: 600 }
     })
   })
 
@@ -64,6 +64,7 @@ describe('readInputs', () => {
       command: 'aws sts get-caller-identity',
       workflow: 'aws-smoke.yml',
       repositories: ['acme/web', 'acme/api'],
+      explicitRepositories: [],
       timeoutSeconds: 600
     })
     expect(
@@ -129,8 +130,7 @@ describe('readInputs', () => {
       { 'smoke-workflow': 'a.yml', 'smoke-ref': 'bad ref' },
       "smoke-ref: 'bad ref' is not a git ref"
     ],
-    [{ 'smoke-timeout-seconds': '0' }, 'smoke-timeout-seconds'],
-    [{ config: 'fleet.yml' }, 'config: this input is not available']
+    [{ 'smoke-timeout-seconds': '0' }, 'smoke-timeout-seconds']
   ])('rejects %j', (overrides, message) => {
     expect(problems(overrides).join('\n')).toContain(message)
   })
@@ -157,7 +157,6 @@ describe('readInputs', () => {
   it.each([
     [{ 'iam-user-name': '*' }, "iam-user-name: '*' (every IAM user) is for mode: audit"],
     [{ mode: 'audit', 'iam-user-name': 'a b' }, "or '*' for every IAM user"],
-    [{ mode: 'audit', config: 'fleet.yml' }, 'config: this input is not available'],
     [{ mode: 'audit', 'max-key-age-days': '0' }, 'max-key-age-days']
   ])('rejects %j (mode-specific)', (overrides, message) => {
     expect(problems(overrides).join('\n')).toContain(message)

@@ -188,7 +188,7 @@ export const MAJOR_TAG_PINS: Record<string, string> = {
 /**
  * Third-party actions are pinned to a full commit SHA with a `# vN` comment, one SHA per action
  * across all files; the few in MAJOR_TAG_PINS to their major tag. Local actions and this action
- * (by its documented name) are exempt.
+ * (by its documented name, with its reusable workflow) are exempt.
  */
 export function checkPinning(
   text: string,
@@ -202,7 +202,13 @@ export function checkPinning(
     if (!match) return
     const ref = match[1] ?? ''
     const comment = match[2] ?? ''
-    if (ref.startsWith('./') || ref.startsWith(`${THIS_ACTION}@`)) return
+    // This action and its reusable workflow, by their documented names.
+    if (
+      ref.startsWith('./') ||
+      ref.startsWith(`${THIS_ACTION}@`) ||
+      ref.startsWith(`${THIS_ACTION}/`)
+    )
+      return
     const [action = '', version = ''] = ref.split('@')
     const finding = (message: string) =>
       findings.push({ file, line: index + 1, message, linter: 'pinning' })

@@ -35,24 +35,24 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
-import { parseTarget, targetLabel, TargetSyntaxError, type Target } from './targets.js'
+import { GIT_REF, IAM_USER_NAME, REPOSITORY, SECRET_NAME, WORKFLOW_FILE } from './patterns.js'
+import {
+  parseTarget,
+  targetLabel,
+  TargetSyntaxError,
+  type NewOrgSecret,
+  type OrgSecretVisibility,
+  type SecretNames,
+  type Target
+} from './targets.js'
 
-export interface SecretNames {
-  readonly accessKeyId: string
-  readonly secretAccessKey: string
-}
-
-export type OrgSecretVisibility = 'all' | 'private' | 'selected'
+export type { OrgSecretVisibility, SecretNames }
 
 export interface FleetTarget {
   readonly target: Target
   readonly secretNames: SecretNames
   /** How to create the org secret when it does not exist yet; an existing one keeps its own. */
-  readonly newOrgSecret?: {
-    readonly visibility: OrgSecretVisibility
-    /** OWNER/REPO names; empty unless the visibility is `selected`. */
-    readonly selectedRepositories: readonly string[]
-  }
+  readonly newOrgSecret?: NewOrgSecret
 }
 
 export interface FleetUser {
@@ -85,13 +85,6 @@ export class FleetError extends Error {
     this.name = 'FleetError'
   }
 }
-
-// The same rules as src/inputs.ts applies to the inputs of the same name.
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-const IAM_USER_NAME = /^[\w+=,.@-]{1,128}$/
-const WORKFLOW_FILE = /^(?:[A-Za-z0-9._-]+\.ya?ml|\d+)$/
-const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/
-const GIT_REF = /^[^\s~^:?*[\\]+$/
 
 const FORMAT =
   'a mapping with users: (a list of IAM users, each with iam-user-name and targets) and, optionally, defaults:'

@@ -2,6 +2,7 @@
  * Every input, read and validated in one place into one readonly object. All problems are
  * reported together, each naming the input and the fix, before anything is changed.
  */
+import { GIT_REF, IAM_USER_NAME, REPOSITORY, SECRET_NAME, WORKFLOW_FILE } from './patterns.js'
 import { parseTargets, targetRepository, type Target } from './targets.js'
 
 export type Mode = 'rotate' | 'audit'
@@ -25,6 +26,8 @@ export interface Inputs {
   readonly smoke: SmokeInputs
   /** The exceptions input as written: a path relative to GITHUB_WORKSPACE, or absolute. */
   readonly exceptions?: string
+  /** The fleet file input as written: a path relative to GITHUB_WORKSPACE, or absolute. */
+  readonly config?: string
 }
 
 export interface SmokeInputs {
@@ -32,6 +35,8 @@ export interface SmokeInputs {
   readonly workflow?: string
   /** Where the workflow is dispatched: smoke-repository, or the repositories of repo:/env: targets. */
   readonly repositories: readonly string[]
+  /** smoke-repository as written (a fleet user's targets replace the default otherwise). */
+  readonly explicitRepositories: readonly string[]
   readonly ref?: string
   readonly timeoutSeconds: number
 }
@@ -46,16 +51,10 @@ export class InputError extends Error {
 /** Reads an input the way @actions/core does: `INPUT_<NAME>` with the name upper-cased. */
 export type InputReader = (name: string) => string
 
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-const IAM_USER_NAME = /^[\w+=,.@-]{1,128}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 /** Inputs of the SPEC whose feature is not in this version yet: refuse rather than ignore them. */
-const NOT_YET_SUPPORTED = ['config']
 /** iam-user-name in audit mode: every IAM user of the account. */
 export const ALL_USERS = '*'
-const WORKFLOW_FILE = /^(?:[A-Za-z0-9._-]+\.ya?ml|\d+)$/
-const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/
-const GIT_REF = /^[^\s~^:?*[\\]+$/
 
 export function readInputs(read: InputReader): Inputs {
   const problems: string[] = []
@@ -144,6 +143,7 @@ export function readInputs(read: InputReader): Inputs {
   const smoke = audit
     ? {
         repositories: [],
+        explicitRepositories: [],
         timeoutSeconds: wholeNumber(
           text('smoke-timeout-seconds'),
           'smoke-timeout-seconds',
@@ -151,15 +151,10 @@ export function readInputs(read: InputReader): Inputs {
           problems
         )
       }
-    : readSmoke(read, parsed.targets, problems)
+    : readSmoke(read, parsed.targets, problems, text('config') !== '')
 
-  for (const name of NOT_YET_SUPPORTED) {
-    if (text(name) !== '') {
-      problems.push(`${name}: this input is not available in this version yet: remove it.`)
-    }
-  }
-  // The register is read (and validated) by main before any AWS call; rotate mode does not
-  // honour it yet, so it refuses it rather than ignore an approved exception.
+  // The fleet file and the register are read (and validated) by main before any AWS call.
+  const config = text('config')
   const exceptions = text('exceptions')
 
   if (problems.length > 0) throw new InputError(problems)
@@ -179,11 +174,29 @@ export function readInputs(read: InputReader): Inputs {
     requestTimeoutSeconds,
     githubWritesPerMinute,
     smoke,
-    ...(exceptions === '' ? {} : { exceptions })
+    ...(exceptions === '' ? {} : { exceptions }),
+    ...(config === '' ? {} : { config })
   }
 }
 
-function readSmoke(read: InputReader, targets: readonly Target[], problems: string[]): SmokeInputs {
+/** The repositories a smoke workflow is dispatched in by default: those of repo: and env: targets. */
+export function smokeRepositoriesOf(targets: readonly Target[]): string[] {
+  return [
+    ...new Set(
+      targets.flatMap((target) =>
+        target.kind === 'repo' || target.kind === 'env' ? [targetRepository(target) ?? ''] : []
+      )
+    )
+  ]
+}
+
+/** With a fleet file, its users may set smoke-workflow and have their own targets: checked later. */
+function readSmoke(
+  read: InputReader,
+  targets: readonly Target[],
+  problems: string[],
+  fleet: boolean
+): SmokeInputs {
   const command = read('smoke-command').trim()
   const workflow = read('smoke-workflow').trim()
   const ref = read('smoke-ref').trim()
@@ -213,20 +226,13 @@ function readSmoke(read: InputReader, targets: readonly Target[], problems: stri
   if (ref !== '' && !GIT_REF.test(ref)) {
     problems.push(`smoke-ref: '${ref}' is not a git ref: use a branch or tag name such as main.`)
   }
-  if (workflow === '' && (explicit.length > 0 || ref !== '')) {
+  if (!fleet && workflow === '' && (explicit.length > 0 || ref !== '')) {
     problems.push(
       'smoke-repository and smoke-ref need smoke-workflow: set smoke-workflow, or remove them.'
     )
   }
-  const fromTargets = [
-    ...new Set(
-      targets.flatMap((target) =>
-        target.kind === 'repo' || target.kind === 'env' ? [targetRepository(target) ?? ''] : []
-      )
-    )
-  ]
-  const repositories = explicit.length > 0 ? [...new Set(explicit)] : fromTargets
-  if (workflow !== '' && repositories.length === 0) {
+  const repositories = explicit.length > 0 ? [...new Set(explicit)] : smokeRepositoriesOf(targets)
+  if (!fleet && workflow !== '' && repositories.length === 0) {
     problems.push(
       'smoke-repository is empty and no repo: or env: target names a repository to dispatch smoke-workflow in: set smoke-repository.'
     )
@@ -235,6 +241,7 @@ function readSmoke(read: InputReader, targets: readonly Target[], problems: stri
     ...(command === '' ? {} : { command }),
     ...(workflow === '' ? {} : { workflow }),
     repositories: workflow === '' ? [] : repositories,
+    explicitRepositories: [...new Set(explicit)],
     ...(ref === '' ? {} : { ref }),
     timeoutSeconds
   }

@@ -17,15 +17,17 @@ import {
   type ExceptionsRegister
 } from './audit/register.js'
 import { createAuditIam, createIam } from './aws/iam.js'
+import { FleetError, loadFleet, selectUser, type FleetUser } from './fleet.js'
 import { errorMessage } from './errors.js'
 import { createOctokit } from './github/octokit.js'
 import { WritePacer } from './github/pacer.js'
 import { createSecretStore } from './github/secrets.js'
 import { createWorkflows } from './github/workflows.js'
-import { ALL_USERS, InputError, readInputs, type Inputs } from './inputs.js'
+import { ALL_USERS, InputError, readInputs, smokeRepositoriesOf, type Inputs } from './inputs.js'
+import { rotateFleet, type FleetRecord } from './rotation/fleet.js'
 import type { Clock, Log } from './rotation/ports.js'
 import type { RotationRecord } from './rotation/record.js'
-import { rotate, type RotationSettings } from './rotation/rotate.js'
+import { rotate, type RotationDeps, type RotationSettings } from './rotation/rotate.js'
 import { commandEnvironment } from './rotation/smoke.js'
 import {
   auditAnnotations,
@@ -36,9 +38,16 @@ import {
 } from './report/audit.js'
 import { runContextFromEnv, type Report } from './report/context.js'
 import { buildEvidence } from './report/evidence.js'
+import {
+  buildFleetEvidence,
+  buildFleetOutputs,
+  renderFleetSummary,
+  type FleetReport
+} from './report/fleet.js'
 import { buildOutputs } from './report/outputs.js'
 import { renderSummary, SUMMARY_LIMIT_BYTES } from './report/summary.js'
 import { createCommandRunner } from './smoke/command.js'
+import { targetLabel } from './targets.js'
 import { USER_AGENT, VERSION } from './version.js'
 
 export const EVIDENCE_FILE_NAME = 'aws-key-rotation-evidence.json'
@@ -77,35 +86,42 @@ export async function run(): Promise<void> {
   try {
     inputs = readInputs((name) => core.getInput(name))
     core.setSecret(inputs.githubToken)
-    const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
-    const iam = createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs })
-    const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
-    const pacer = new WritePacer(inputs.githubWritesPerMinute)
-    // A bad register fails the step here, before any AWS call.
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+    // A bad fleet file or register fails the step here, before any AWS call.
+    const fleet =
+      inputs.config === undefined
+        ? undefined
+        : await loadFleet(inputs.config, workspace, inputs.secretNames)
     const register =
       inputs.exceptions === undefined
         ? EMPTY_REGISTER
-        : await loadRegister(inputs.exceptions, process.env.GITHUB_WORKSPACE || process.cwd())
-    record = await rotate(settingsFrom(inputs), {
-      exceptionFor: (userName, keyIds, now) => {
-        const entry = activeException(register, userName, keyIds, now)
-        return (
-          entry && {
-            line: entry.line,
-            reason: entry.reason,
-            approver: entry.approver,
-            ticket: entry.ticket,
-            expires: entry.expires
-          }
+        : await loadRegister(inputs.exceptions, workspace)
+    const users = fleet
+      ? inputs.iamUserName === undefined
+        ? fleet.users
+        : [selectUser(fleet, inputs.iamUserName)]
+      : undefined
+    const deps = rotationDeps(inputs, register, log)
+    if (fleet && users && users.length !== 1) {
+      core.info(`Fleet file ${fleet.file}: ${users.length} IAM users, rotated one after the other.`)
+      const fleetRecord = await rotateFleet(
+        fleet.file,
+        users.map((user) => ({
+          name: user.iamUserName,
+          settings: settingsFrom(inputs as Inputs, user)
+        })),
+        deps
+      )
+      await publishFleet(fleetRecord, inputs)
+      const failed = fleetRecord.users.filter((user) => user.record.outcome === 'failed')
+      if (failed.length > 0) {
+        core.setFailed(
+          `${failed.length} of ${fleetRecord.users.length} IAM users failed:\n${failed.map((user) => `${user.name}: ${failureText(user.record)}`).join('\n')}`
         )
-      },
-      iam,
-      secrets: createSecretStore(octokit, pacer),
-      workflows: createWorkflows(octokit, pacer),
-      commands: createCommandRunner((line) => core.info(line)),
-      clock: systemClock,
-      log
-    })
+      }
+      return
+    }
+    record = await rotate(settingsFrom(inputs, users?.[0]), deps)
   } catch (error) {
     record = failedBeforeStart(error, startedAt)
   }
@@ -113,20 +129,79 @@ export async function run(): Promise<void> {
   if (record.outcome === 'failed') core.setFailed(failureText(record))
 }
 
-function settingsFrom(inputs: Inputs): RotationSettings {
-  const { smoke } = inputs
+function rotationDeps(inputs: Inputs, register: ExceptionsRegister, log: Log): RotationDeps {
+  const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
+  const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
+  // One pacer for every write of the run: GitHub's limit is per token, not per target.
+  const pacer = new WritePacer(inputs.githubWritesPerMinute)
+  return {
+    iam: createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs }),
+    secrets: createSecretStore(octokit, pacer),
+    workflows: createWorkflows(octokit, pacer),
+    commands: createCommandRunner((line) => core.info(line)),
+    clock: systemClock,
+    log,
+    exceptionFor: (userName, keyIds, now) => {
+      const entry = activeException(register, userName, keyIds, now)
+      return (
+        entry && {
+          line: entry.line,
+          reason: entry.reason,
+          approver: entry.approver,
+          ticket: entry.ticket,
+          expires: entry.expires
+        }
+      )
+    }
+  }
+}
+
+/** The rotation's settings from the inputs, or from a fleet file's user with the inputs as fallback. */
+function settingsFrom(inputs: Inputs, user?: FleetUser): RotationSettings {
   const runId = process.env.GITHUB_RUN_ID ?? 'local'
   const attempt = process.env.GITHUB_RUN_ATTEMPT ?? '1'
   const rotationId = `${runId}-${attempt}-${randomUUID().slice(0, 8)}`
+  const targets = user ? user.targets.map((entry) => entry.target) : inputs.targets
+  const smoke = {
+    ...inputs.smoke,
+    ...(user?.smoke.command === undefined ? {} : { command: user.smoke.command }),
+    ...(user?.smoke.workflow === undefined ? {} : { workflow: user.smoke.workflow }),
+    ...(user?.smoke.ref === undefined ? {} : { ref: user.smoke.ref }),
+    ...(user?.smoke.timeoutSeconds === undefined
+      ? {}
+      : { timeoutSeconds: user.smoke.timeoutSeconds }),
+    repositories:
+      user?.smoke.repositories ??
+      (inputs.smoke.explicitRepositories.length > 0
+        ? inputs.smoke.explicitRepositories
+        : smokeRepositoriesOf(targets))
+  }
   return {
     rotationId,
-    ...(inputs.iamUserName === undefined ? {} : { userName: inputs.iamUserName }),
-    targets: inputs.targets,
+    ...(user
+      ? { userName: user.iamUserName }
+      : inputs.iamUserName === undefined
+        ? {}
+        : { userName: inputs.iamUserName }),
+    targets,
     secretNames: inputs.secretNames,
-    rotateAfterDays: inputs.rotateAfterDays,
-    maxKeyAgeDays: inputs.maxKeyAgeDays,
+    ...(user
+      ? {
+          targetOptions: new Map(
+            user.targets.map((entry) => [
+              targetLabel(entry.target),
+              {
+                secretNames: entry.secretNames,
+                ...(entry.newOrgSecret ? { newOrgSecret: entry.newOrgSecret } : {})
+              }
+            ])
+          )
+        }
+      : {}),
+    rotateAfterDays: user?.rotateAfterDays ?? inputs.rotateAfterDays,
+    maxKeyAgeDays: user?.maxKeyAgeDays ?? inputs.maxKeyAgeDays,
     force: inputs.force,
-    deleteAfterDays: inputs.deleteAfterDays,
+    deleteAfterDays: user?.deleteAfterDays ?? inputs.deleteAfterDays,
     propagationTimeoutSeconds: inputs.propagationTimeoutSeconds,
     dryRun: inputs.dryRun,
     ...(process.env.GITHUB_REPOSITORY ? { ownRepository: process.env.GITHUB_REPOSITORY } : {}),
@@ -144,7 +219,7 @@ function settingsFrom(inputs: Inputs): RotationSettings {
 
 function failedBeforeStart(error: unknown, startedAt: string): RotationRecord {
   const message =
-    error instanceof InputError || error instanceof RegisterError
+    error instanceof InputError || error instanceof RegisterError || error instanceof FleetError
       ? `Invalid input, nothing was changed:\n${error.problems.map((problem) => `- ${problem}`).join('\n')}`
       : `Unexpected error, nothing was changed: ${errorMessage(error)}`
   return {
@@ -218,6 +293,39 @@ async function publish(record: RotationRecord, inputs: Inputs | undefined): Prom
   if (notice) core.notice(notice, { title: 'AWS access key rotation' })
 }
 
+/** The fleet run's roll-up: one evidence file, one summary, outputs over every user. */
+async function publishFleet(fleet: FleetRecord, inputs: Inputs): Promise<void> {
+  const evidenceFile = evidenceFilePath()
+  const run = runContextFromEnv(process.env)
+  const report: FleetReport = {
+    fleet,
+    run,
+    users: fleet.users.map((user) => ({
+      record: user.record,
+      run,
+      maxKeyAgeDays: inputs.maxKeyAgeDays,
+      rotateAfterDays: inputs.rotateAfterDays,
+      evidenceFile,
+      version: VERSION
+    })),
+    evidenceFile,
+    version: VERSION
+  }
+  await writeEvidence(evidenceFile, buildFleetEvidence(report))
+  setOutputs(buildFleetOutputs(fleet, evidenceFile))
+  await writeSummary(() => renderFleetSummary(report))
+  const counts = ['rotated', 'skipped', 'dry-run', 'failed']
+    .map(
+      (outcome) =>
+        [outcome, fleet.users.filter((user) => user.record.outcome === outcome).length] as const
+    )
+    .filter(([, count]) => count > 0)
+    .map(([outcome, count]) => `${count} ${outcome}`)
+  if (fleet.outcome !== 'failed') {
+    core.notice(`Fleet ${fleet.file}: ${counts.join(', ')}.`, { title: 'AWS access key rotation' })
+  }
+}
+
 // ---- mode: audit ---------------------------------------------------------------------------------
 
 /** Read-only: no GitHub client is created, and the IAM port it gets cannot write. */
@@ -237,15 +345,31 @@ async function runAudit(): Promise<void> {
     if (register.entries.length > 0) {
       core.info(`Exceptions register ${register.file}: ${register.entries.length} entry(ies).`)
     }
-    record = await audit(auditSettingsFrom(inputs, register), {
-      iam: createAuditIam({
-        region: inputs.awsRegion,
-        userAgent: USER_AGENT,
-        requestTimeoutMs: inputs.requestTimeoutSeconds * 1000
-      }),
-      clock: systemClock,
-      log
-    })
+    // With a fleet file (and no iam-user-name), the fleet's users are audited.
+    const fleet =
+      inputs.config === undefined || inputs.iamUserName !== undefined
+        ? undefined
+        : await loadFleet(
+            inputs.config,
+            process.env.GITHUB_WORKSPACE || process.cwd(),
+            inputs.secretNames
+          )
+    record = await audit(
+      auditSettingsFrom(
+        inputs,
+        register,
+        fleet?.users.map((user) => user.iamUserName)
+      ),
+      {
+        iam: createAuditIam({
+          region: inputs.awsRegion,
+          userAgent: USER_AGENT,
+          requestTimeoutMs: inputs.requestTimeoutSeconds * 1000
+        }),
+        clock: systemClock,
+        log
+      }
+    )
   } catch (error) {
     record = auditFailedBeforeStart(error, startedAt, inputs)
   }
@@ -267,10 +391,15 @@ async function runAudit(): Promise<void> {
   }
 }
 
-function auditSettingsFrom(inputs: Inputs, register: ExceptionsRegister) {
+function auditSettingsFrom(
+  inputs: Inputs,
+  register: ExceptionsRegister,
+  fleetUsers: readonly string[] | undefined
+) {
   const name = inputs.iamUserName
-  const scope: AuditScope =
-    name === undefined
+  const scope: AuditScope = fleetUsers
+    ? { kind: 'users', names: [...fleetUsers] }
+    : name === undefined
       ? { kind: 'caller' }
       : name === ALL_USERS
         ? { kind: 'account' }
@@ -289,7 +418,9 @@ function auditFailedBeforeStart(
   inputs: Inputs | undefined
 ): AuditRecord {
   const problems =
-    error instanceof InputError || error instanceof RegisterError ? error.problems : undefined
+    error instanceof InputError || error instanceof RegisterError || error instanceof FleetError
+      ? error.problems
+      : undefined
   const message = problems
     ? `Invalid input, nothing was read:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
     : `Unexpected error, nothing was read: ${errorMessage(error)}`
