@@ -2,7 +2,6 @@
  * The job summary an auditor reads: one HTML document rendered from the run's record, every value
  * escaped, kept under GitHub's 1 MiB per step.
  */
-import { lastUsedText } from '../keys.js'
 import type { KeyRecord, RotationRecord, TargetRecord } from '../rotation/record.js'
 import { CONTROLS, type Report } from './context.js'
 
@@ -45,11 +44,11 @@ function keyRows(record: RotationRecord): Cell[][] {
     rows.push([
       role,
       { html: `<code>${escapeHtml(key.id)}</code>` },
-      key.createdAt,
+      shortTime(key.createdAt),
       String(key.ageDays),
-      lastUsedText(key),
+      lastUsedCell(key.lastUsed),
       String(key.status),
-      key.statusChangedAt ?? ''
+      shortTime(key.statusChangedAt)
     ])
   }
   add('old (rotated out)', record.oldKey)
@@ -68,7 +67,7 @@ function targetRow(target: TargetRecord): Cell[] {
     target.secretNames.join(', '),
     target.result,
     target.holds,
-    target.writtenAt ?? '',
+    shortTime(target.writtenAt),
     target.detail ?? ''
   ]
 }
@@ -155,7 +154,9 @@ export function renderSummary(report: Report): string {
   }
 
   const history = rotationHistory(report)
-  if (history.length > 0) parts.push(section('Rotation history', table(['', ''], history)))
+  if (history.length > 0) {
+    parts.push(section('Rotation history', table(['Event', 'Key and date'], history)))
+  }
   if (record.exception) {
     const entry = record.exception
     parts.push(
@@ -178,7 +179,7 @@ export function renderSummary(report: Report): string {
           [
             [
               recovery.pendingKey,
-              recovery.createdAt,
+              shortTime(recovery.createdAt),
               recovery.touchedTargets.join(', ') || 'none',
               recovery.outcome
             ]
@@ -225,8 +226,8 @@ export function renderSummary(report: Report): string {
             record.outcome,
             { html: runLink },
             run.actor ?? '',
-            record.startedAt,
-            record.finishedAt ?? '',
+            shortTime(record.startedAt),
+            shortTime(record.finishedAt),
             report.evidenceFile
           ]
         ]
@@ -241,6 +242,19 @@ export function renderSummary(report: Report): string {
 
 const DAY_MS = 86_400_000
 
+/** "2026-11-20 10:00:00Z (s3 in eu-west-1)", or "never". */
+function lastUsedCell(used: KeyRecord['lastUsed']): string {
+  if (!used?.date) return 'never'
+  const where = [used.service, used.region].filter((part) => part && part !== 'N/A').join(' in ')
+  return `${shortTime(used.date)}${where ? ` (${where})` : ''}`
+}
+
+/** `2026-11-21 12:00:01Z`: the evidence file keeps the full ISO time; tables stay narrow. */
+export function shortTime(iso: string | undefined): string {
+  if (!iso) return ''
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')
+}
+
 /**
  * A key's creation date is its last rotation: the current key's, and, when this run rotated, how
  * old the previous key had become.
@@ -253,11 +267,14 @@ function rotationHistory(report: Report): Cell[][] {
       ? record.newKey
       : record.oldKey
   if (!current) return rows
-  rows.push(['Current key created (last rotation)', `${current.id}, ${current.createdAt}`])
+  rows.push([
+    'Current key created (last rotation)',
+    `${current.id}, ${shortTime(current.createdAt)}`
+  ])
   if (record.outcome === 'rotated' && record.oldKey) {
     rows.push([
       'Previous key, when rotated',
-      `${record.oldKey.id}: ${record.oldKey.ageDays} days old, created ${record.oldKey.createdAt}`
+      `${record.oldKey.id}: ${record.oldKey.ageDays} days old, created ${shortTime(record.oldKey.createdAt)}`
     ])
   }
   if (report.rotateAfterDays !== undefined) {
