@@ -464,6 +464,10 @@ export async function fanOut(thresholds: Thresholds): Promise<ScenarioResult> {
     const perMinute = spanMs > 0 ? ((writes.length - 1) / spanMs) * 60_000 : NaN
     const fraction = perMinute / WRITE_LIMIT.limit
     const rawPerMinute = spanMs > 0 ? (writes.length / spanMs) * 60_000 : NaN
+    const reads = github.requests.filter(
+      (request) => classifyGitHub(request.method, request.path) === 'GET public key'
+    )
+    const readsMs = (reads.at(-1)?.at ?? 0) - (reads[0]?.at ?? 0) + FAN_OUT_LATENCY_MS
     const rejected = github.requests.filter(
       (request) => request.status === 403 || request.status === 429
     )
@@ -486,6 +490,7 @@ export async function fanOut(thresholds: Thresholds): Promise<ScenarioResult> {
         scenario: `${repositories.length} repo: targets, one IAM user, role credentials + iam-user-name; GitHub latency ${FAN_OUT_LATENCY_MS} ms, secondary limit ${WRITE_LIMIT.limit} writes / ${WRITE_LIMIT.windowMs / 1000} s, github-writes-per-minute ${WRITE_LIMIT.limit}`,
         targets: repositories.length,
         totalMs: run.durationMs,
+        publicKeyReadsMs: readsMs,
         writes: writes.length,
         firstToLastWriteMs: spanMs,
         writesPerMinute: perMinute,
@@ -501,10 +506,10 @@ export async function fanOut(thresholds: Thresholds): Promise<ScenarioResult> {
       rows: [
         {
           measure: `${repositories.length} repo targets (${writes.length} writes): total time`,
-          measured: ms(run.durationMs)
+          measured: `${ms(run.durationMs)} (public-key reads ${(readsMs / 1000).toFixed(1)} s, writes ${(spanMs / 1000).toFixed(1)} s)`
         },
         {
-          measure: `write rate, first → last write (${(spanMs / 1000).toFixed(1)} s)`,
+          measure: 'write rate, (writes − 1) ÷ first → last write',
           measured: `${perMinute.toFixed(1)}/min = ${(fraction * 100).toFixed(1)}% of ${WRITE_LIMIT.limit}/min`,
           target: `≥ ${Math.round(thresholds.fanOutRateFraction * 100)}%, ≤ 100%`,
           met: fraction >= thresholds.fanOutRateFraction && fraction <= 1
