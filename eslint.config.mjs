@@ -14,7 +14,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['sandbox/**', '__tests__/**', 'script/**'],
+    files: ['sandbox/**', '__tests__/**', 'script/**', 'bench/**'],
     rules: { 'no-console': 'off' }
   }
 )

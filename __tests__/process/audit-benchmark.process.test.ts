@@ -3,6 +3,7 @@
  * number of IAM calls does not grow with the account, and the run stays fast.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addAuditPopulation } from '../../sandbox/audit-population.js'
 import { startWorld, type World } from './world.js'
 
 const USERS = 1_000
@@ -15,24 +16,7 @@ describe('audit benchmark (process level)', () => {
 
   beforeAll(async () => {
     world = await startWorld()
-    const used = { date: new Date(), service: 's3', region: 'eu-west-1' }
-    for (let index = 0; index < USERS; index += 1) {
-      const name = `user-${String(index).padStart(4, '0')}`
-      world.aws.addUser(name, index % 10 === 0 ? { path: '/ci/' } : {})
-      // 0, 1 or 2 keys; ages spread over 0-199 days; some inactive, some never used.
-      if (index % 3 === 0) continue
-      keyCount += index % 3 === 2 ? 2 : 1
-      world.aws.addKey(name, {
-        ageDays: index % 200,
-        ...(index % 7 === 0 ? {} : { lastUsed: used })
-      })
-      if (index % 3 === 2) {
-        world.aws.addKey(name, {
-          ageDays: (index * 7) % 300,
-          ...(index % 2 === 0 ? { status: 'Inactive' as const } : { lastUsed: used })
-        })
-      }
-    }
+    keyCount = addAuditPopulation(world.aws, USERS)
   })
 
   afterAll(async () => {
