@@ -17,12 +17,9 @@ import {
   type ExceptionsRegister
 } from './audit/register.js'
 import { createAuditIam, createIam } from './aws/iam.js'
+import { lazyGitHub } from './github/lazy.js'
 import { FleetError, loadFleet, selectUser, type FleetUser } from './fleet.js'
 import { errorMessage } from './errors.js'
-import { createOctokit } from './github/octokit.js'
-import { WritePacer } from './github/pacer.js'
-import { createSecretStore } from './github/secrets.js'
-import { createWorkflows } from './github/workflows.js'
 import { ALL_USERS, InputError, readInputs, smokeRepositoriesOf, type Inputs } from './inputs.js'
 import { rotateFleet, type FleetRecord } from './rotation/fleet.js'
 import type { Clock, Log } from './rotation/ports.js'
@@ -131,13 +128,26 @@ export async function run(): Promise<void> {
 
 function rotationDeps(inputs: Inputs, register: ExceptionsRegister, log: Log): RotationDeps {
   const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
-  const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
-  // One pacer for every write of the run: GitHub's limit is per token, not per target.
-  const pacer = new WritePacer(inputs.githubWritesPerMinute)
+  const github = lazyGitHub(async () => {
+    const [{ createOctokit }, { createSecretStore }, { createWorkflows }, { WritePacer }] =
+      await Promise.all([
+        import('./github/octokit.js'),
+        import('./github/secrets.js'),
+        import('./github/workflows.js'),
+        import('./github/pacer.js')
+      ])
+    const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
+    // One pacer for every write of the run: GitHub's limit is per token, not per target.
+    const pacer = new WritePacer(inputs.githubWritesPerMinute)
+    return {
+      secrets: createSecretStore(octokit, pacer),
+      workflows: createWorkflows(octokit, pacer)
+    }
+  })
   return {
     iam: createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs }),
-    secrets: createSecretStore(octokit, pacer),
-    workflows: createWorkflows(octokit, pacer),
+    secrets: github.secrets,
+    workflows: github.workflows,
     commands: createCommandRunner((line) => core.info(line)),
     clock: systemClock,
     log,
