@@ -32,9 +32,8 @@
  * inputs to fill in. No two users may write the same secret (scope and name, compared the way
  * GitHub does: case-insensitively): their keys would overwrite each other.
  */
-import { readFile } from 'node:fs/promises'
-import { isAbsolute, resolve } from 'node:path'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { readInputFile } from './files.js'
 import { GIT_REF, IAM_USER_NAME, REPOSITORY, SECRET_NAME, WORKFLOW_FILE } from './patterns.js'
 import {
   parseTarget,
@@ -874,17 +873,9 @@ export async function loadFleet(
   workspace: string,
   fallbackSecretNames: SecretNames
 ): Promise<Fleet> {
-  const absolute = isAbsolute(path) ? path : resolve(workspace, path)
-  let text: string
-  try {
-    text = await readFile(absolute, 'utf8')
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unreadable'
-    throw new FleetError([
-      `config: cannot read ${path} (${absolute}: ${code}): commit the fleet file to the repository and run actions/checkout before this step, or fix the path (relative to the repository root).`
-    ])
-  }
-  return parseFleet(text, path, fallbackSecretNames)
+  const file = await readInputFile('config', path, workspace, 'fleet file')
+  if ('problem' in file) throw new FleetError([file.problem])
+  return parseFleet(file.text, path, fallbackSecretNames)
 }
 
 function isSettingKey(key: string): key is SettingKey {

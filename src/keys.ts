@@ -29,3 +29,17 @@ export function lastUsedText(key: {
   const where = [used.service, used.region].filter((part) => part && part !== 'N/A').join(' in ')
   return `last used ${used.date}${where ? ` (${where})` : ''}`
 }
+
+/** When and where a key was last used, as the evidence records it (ISO date; absent parts left out). */
+export function lastUsedRecord(
+  used: { readonly date?: Date; readonly service?: string; readonly region?: string } | undefined
+): { lastUsed?: { date?: string; service?: string; region?: string } } {
+  if (!used) return {}
+  return {
+    lastUsed: {
+      ...(used.date ? { date: used.date.toISOString() } : {}),
+      ...(used.service ? { service: used.service } : {}),
+      ...(used.region ? { region: used.region } : {})
+    }
+  }
+}

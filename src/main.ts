@@ -129,20 +129,16 @@ export async function run(): Promise<void> {
 function rotationDeps(inputs: Inputs, register: ExceptionsRegister, log: Log): RotationDeps {
   const requestTimeoutMs = inputs.requestTimeoutSeconds * 1000
   const github = lazyGitHub(async () => {
-    const [{ createOctokit }, { createSecretStore }, { createWorkflows }, { WritePacer }] =
-      await Promise.all([
-        import('./github/octokit.js'),
-        import('./github/secrets.js'),
-        import('./github/workflows.js'),
-        import('./github/pacer.js')
-      ])
-    const octokit = createOctokit(inputs.githubToken, USER_AGENT, log, requestTimeoutMs)
-    // One pacer for every write of the run: GitHub's limit is per token, not per target.
-    const pacer = new WritePacer(inputs.githubWritesPerMinute)
-    return {
-      secrets: createSecretStore(octokit, pacer),
-      workflows: createWorkflows(octokit, pacer)
-    }
+    const { createGitHubAdapters } = await import('./github/adapters.js')
+    return createGitHubAdapters(
+      {
+        token: inputs.githubToken,
+        userAgent: USER_AGENT,
+        requestTimeoutMs,
+        writesPerMinute: inputs.githubWritesPerMinute
+      },
+      log
+    )
   })
   return {
     iam: createIam({ region: inputs.awsRegion, userAgent: USER_AGENT, requestTimeoutMs }),

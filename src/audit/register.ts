@@ -9,9 +9,8 @@
  *       ticket: SEC-1234             # an ID or a link
  *       expires: 2027-03-31          # valid through that day (UTC)
  */
-import { readFile } from 'node:fs/promises'
-import { isAbsolute, resolve } from 'node:path'
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { readInputFile } from '../files.js'
 import { redactKeyId } from '../keys.js'
 
 export interface ExceptionEntry {
@@ -267,15 +266,7 @@ export function describeEntry(entry: ExceptionEntry): string {
  * (GITHUB_WORKSPACE), absolute paths are used as they are.
  */
 export async function loadRegister(path: string, workspace: string): Promise<ExceptionsRegister> {
-  const absolute = isAbsolute(path) ? path : resolve(workspace, path)
-  let text: string
-  try {
-    text = await readFile(absolute, 'utf8')
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unreadable'
-    throw new RegisterError([
-      `exceptions: cannot read ${path} (${absolute}: ${code}): commit the register to the repository and run actions/checkout before this step, or fix the path (relative to the repository root).`
-    ])
-  }
-  return parseRegister(text, path)
+  const file = await readInputFile('exceptions', path, workspace, 'register')
+  if ('problem' in file) throw new RegisterError([file.problem])
+  return parseRegister(file.text, path)
 }

@@ -3,7 +3,7 @@
  * register and the time: which findings there are, which an unexpired exception covers, and the
  * totals. No I/O here.
  */
-import { ageInDays, exceedsMaxAge, redactKeyId } from '../keys.js'
+import { ageInDays, exceedsMaxAge, lastUsedRecord, redactKeyId } from '../keys.js'
 import {
   coversKey,
   describeEntry,
@@ -298,7 +298,6 @@ export function judge(
     const note = inactiveNote(user, policy, now)
     return user.keys.map((key): AuditKeyRecord => {
       const about = findingsOfKey.get(key) ?? []
-      const lastUsed = key.lastUsed
       return {
         user: user.name,
         userArn: user.arn,
@@ -309,15 +308,7 @@ export function judge(
         status: key.status,
         createdAt: key.createdAt.toISOString(),
         ageDays: ageInDays(key.createdAt, now),
-        ...(lastUsed
-          ? {
-              lastUsed: {
-                ...(lastUsed.date ? { date: lastUsed.date.toISOString() } : {}),
-                ...(lastUsed.service ? { service: lastUsed.service } : {}),
-                ...(lastUsed.region ? { region: lastUsed.region } : {})
-              }
-            }
-          : {}),
+        ...lastUsedRecord(key.lastUsed),
         verdict: verdictOf(about),
         findings: [...new Set(about.map((finding) => finding.kind))],
         ...(!isActive(key) && note && about.length === 0 ? { note } : {})

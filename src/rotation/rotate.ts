@@ -5,7 +5,7 @@
  * Every effect goes through the injected ports; this module imports no SDK.
  */
 import { ActionError, errorMessage, explainAws, explainGitHub } from '../errors.js'
-import { ageInDays, exceedsMaxAge, lastUsedText, redactKeyId } from '../keys.js'
+import { ageInDays, exceedsMaxAge, lastUsedRecord, lastUsedText, redactKeyId } from '../keys.js'
 import { targetLabel, type SecretNames, type Target, type TargetOptions } from '../targets.js'
 import {
   AwsCallError,
@@ -1136,21 +1136,12 @@ class Rotation {
   }
 
   private keyRecord(key: AccessKey, now: Date): KeyRecord {
-    const lastUsed = key.lastUsed
     return {
       id: redactKeyId(key.id),
       createdAt: key.createdAt.toISOString(),
       ageDays: ageInDays(key.createdAt, now),
       status: key.status,
-      ...(lastUsed
-        ? {
-            lastUsed: {
-              ...(lastUsed.date ? { date: lastUsed.date.toISOString() } : {}),
-              ...(lastUsed.service ? { service: lastUsed.service } : {}),
-              ...(lastUsed.region ? { region: lastUsed.region } : {})
-            }
-          }
-        : {})
+      ...lastUsedRecord(key.lastUsed)
     }
   }
 
