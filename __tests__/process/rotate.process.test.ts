@@ -260,6 +260,27 @@ describe('rotate (process level)', () => {
     expect(JSON.stringify(run.evidence?.instructions)).toContain(`hold the new key`)
   })
 
+  it('finds a read-only token at the first write and leaves nothing changed', async () => {
+    const old = pipelineKey()
+    world.github.addToken('read-only', {
+      kind: 'pat-fine-grained',
+      permissions: { secrets: 'read', environments: 'read' }
+    })
+    const run = await world.run({
+      inputs: { 'github-token': 'read-only', targets: TARGETS },
+      aws: credentials(old)
+    })
+    expect(run.code).toBe(1)
+    expect(world.aws.keys('deployer').map((key) => key.accessKeyId)).toEqual([old.accessKeyId])
+    expect(world.github.secret(REPO, ID)?.value).toBe(old.accessKeyId)
+    world.expectWorkingKeys([REPO, ENV])
+    expect(run.evidence).toMatchObject({
+      failure: { stage: 'store' },
+      newKey: { status: 'Deleted' }
+    })
+    expect(JSON.stringify(run.evidence?.failure)).toContain('Read and write')
+  })
+
   it('retries a transient 502 from GitHub', async () => {
     const old = pipelineKey()
     world.github.injectFault({
