@@ -26,8 +26,13 @@ export function lastUsedText(key: {
 }): string {
   const used = key.lastUsed
   if (!used?.date) return 'never used'
-  const where = [used.service, used.region].filter((part) => part && part !== 'N/A').join(' in ')
+  const where = usedWhere(used)
   return `last used ${used.date}${where ? ` (${where})` : ''}`
+}
+
+/** "s3 in eu-west-1" from a key's last use; AWS says N/A for what it did not record. */
+export function usedWhere(used: { readonly service?: string; readonly region?: string }): string {
+  return [used.service, used.region].filter((part) => part && part !== 'N/A').join(' in ')
 }
 
 /** When and where a key was last used, as the evidence records it (ISO date; absent parts left out). */

@@ -223,11 +223,20 @@ function settingsFrom(inputs: Inputs, user?: FleetUser): RotationSettings {
   }
 }
 
+/** The problems of a bad input, fleet file or register (all found before any call), if that is what failed. */
+function inputProblems(error: unknown): readonly string[] | undefined {
+  return error instanceof InputError ||
+    error instanceof RegisterError ||
+    error instanceof FleetError
+    ? error.problems
+    : undefined
+}
+
 function failedBeforeStart(error: unknown, startedAt: string): RotationRecord {
-  const message =
-    error instanceof InputError || error instanceof RegisterError || error instanceof FleetError
-      ? `Invalid input, nothing was changed:\n${error.problems.map((problem) => `- ${problem}`).join('\n')}`
-      : `Unexpected error, nothing was changed: ${errorMessage(error)}`
+  const problems = inputProblems(error)
+  const message = problems
+    ? `Invalid input, nothing was changed:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
+    : `Unexpected error, nothing was changed: ${errorMessage(error)}`
   return {
     outcome: 'failed',
     startedAt,
@@ -423,10 +432,7 @@ function auditFailedBeforeStart(
   startedAt: string,
   inputs: Inputs | undefined
 ): AuditRecord {
-  const problems =
-    error instanceof InputError || error instanceof RegisterError || error instanceof FleetError
-      ? error.problems
-      : undefined
+  const problems = inputProblems(error)
   const message = problems
     ? `Invalid input, nothing was read:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
     : `Unexpected error, nothing was read: ${errorMessage(error)}`

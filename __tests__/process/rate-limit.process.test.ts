@@ -3,63 +3,56 @@
  * never surfaced; and the pacing keeps writes under the limit so that it is rarely met at all.
  */
 import { describe, expect, it } from 'vitest'
-import { startWorld, TOKEN } from './world.js'
+import type { ActionRun } from '../../sandbox/runner.js'
+import { startWorld, TOKEN, type World } from './world.js'
 
 const TARGETS = ['repo:acme/a', 'repo:acme/b', 'repo:acme/c', 'repo:acme/d']
 
-async function fourTargets(limit: { limit: number; windowMs: number; retryAfterSeconds: number }) {
+/** Rotates one user's key into four repositories against a fake that enforces `limit`. */
+async function rotateFour(
+  limit: { limit: number; windowMs: number; retryAfterSeconds: number },
+  writesPerMinute: string,
+  check: (world: World, run: ActionRun) => void
+): Promise<void> {
   const world = await startWorld({ github: { secondaryWriteLimit: limit } })
-  world.aws.addUser('deployer')
-  for (const target of TARGETS) world.github.addRepo(target.slice('repo:'.length))
-  const role = world.aws.addRoleSession('rotator')
-  world.aws.addKey('deployer', { ageDays: 40 })
-  return { world, role }
+  try {
+    world.aws.addUser('deployer')
+    for (const target of TARGETS) world.github.addRepo(target.slice('repo:'.length))
+    world.aws.addKey('deployer', { ageDays: 40 })
+    const run = await world.run({
+      inputs: {
+        'github-token': TOKEN,
+        targets: TARGETS.join('\n'),
+        'iam-user-name': 'deployer',
+        'github-writes-per-minute': writesPerMinute
+      },
+      aws: world.aws.addRoleSession('rotator')
+    })
+    expect(run.code).toBe(0)
+    world.expectWorkingKeys(TARGETS)
+    world.expectNoLeaks()
+    check(world, run)
+  } finally {
+    await world.close()
+  }
 }
+
+const refused = (world: World) => world.github.requests.filter((request) => request.status === 403)
 
 describe('secondary rate limit (process level)', () => {
   it('waits out 403 + retry-after and writes every target, with nothing surfaced', async () => {
-    const { world, role } = await fourTargets({ limit: 3, windowMs: 2_000, retryAfterSeconds: 1 })
-    try {
-      const run = await world.run({
-        inputs: {
-          'github-token': TOKEN,
-          targets: TARGETS.join('\n'),
-          'iam-user-name': 'deployer',
-          // Unpaced, so the fake's limit is met and answered with 403s.
-          'github-writes-per-minute': '0'
-        },
-        aws: role
-      })
-      expect(run.code).toBe(0)
-      const limited = world.github.requests.filter((request) => request.status === 403)
-      expect(limited.length).toBeGreaterThan(0)
-      world.expectWorkingKeys(TARGETS)
+    // Unpaced, so the fake's limit is met and answered with 403s.
+    await rotateFour({ limit: 3, windowMs: 2_000, retryAfterSeconds: 1 }, '0', (world, run) => {
+      expect(refused(world).length).toBeGreaterThan(0)
       expect(run.stdout).not.toMatch(/::(error|warning)/)
-      world.expectNoLeaks()
-    } finally {
-      await world.close()
-    }
+    })
   })
 
   it('paces writes under the limit so that none is refused', async () => {
-    // GitHub's 80 a minute, scaled: 6 in any 4.5 s.
-    const { world, role } = await fourTargets({ limit: 6, windowMs: 4_500, retryAfterSeconds: 1 })
-    try {
-      const run = await world.run({
-        inputs: {
-          'github-token': TOKEN,
-          targets: TARGETS.join('\n'),
-          'iam-user-name': 'deployer',
-          // 80 a minute: a target's two writes every ~1.55 s.
-          'github-writes-per-minute': '80'
-        },
-        aws: role
-      })
-      expect(run.code).toBe(0)
-      expect(world.github.requests.filter((request) => request.status === 403)).toEqual([])
-      world.expectWorkingKeys(TARGETS)
-    } finally {
-      await world.close()
-    }
+    // GitHub's 80 a minute, scaled: 6 in any 4.5 s; paced at 80 a minute, a target's two writes
+    // go every ~1.55 s.
+    await rotateFour({ limit: 6, windowMs: 4_500, retryAfterSeconds: 1 }, '80', (world) => {
+      expect(refused(world)).toEqual([])
+    })
   })
 })

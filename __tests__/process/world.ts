@@ -113,8 +113,3 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     }
   }
 }
-
-/** Outputs as the runner would hand them to later steps. */
-export function outputsOf(run: ActionRun): Record<string, string> {
-  return run.outputs
-}

@@ -3,6 +3,7 @@
  * escaped, kept under GitHub's 1 MiB per step.
  */
 import type { KeyRecord, RotationRecord, TargetRecord } from '../rotation/record.js'
+import { usedWhere } from '../keys.js'
 import { CONTROLS, type Report } from './context.js'
 
 /** GitHub drops a step summary above 1 MiB; stay well below it. */
@@ -245,7 +246,7 @@ const DAY_MS = 86_400_000
 /** "2026-11-20 10:00:00Z (s3 in eu-west-1)", or "never". */
 function lastUsedCell(used: KeyRecord['lastUsed']): string {
   if (!used?.date) return 'never'
-  const where = [used.service, used.region].filter((part) => part && part !== 'N/A').join(' in ')
+  const where = usedWhere(used)
   return `${shortTime(used.date)}${where ? ` (${where})` : ''}`
 }
 

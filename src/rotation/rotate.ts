@@ -479,16 +479,23 @@ class Rotation {
     }
     this.stage = 'cleanup'
     this.deps.log.info(`Deleting inactive key ${label}: ${why}.`)
+    await this.removeKey(key, 'cleanup', `Deleting inactive key ${label}`)
+  }
+
+  /** Deletes a key no target needs (a leftover, an unfinished rotation's key) and records it. */
+  private async removeKey(key: AccessKey, stage: Stage, context: string): Promise<void> {
     await this.deleteKey(key.id).catch((error: unknown) => {
       // Already gone (a concurrent run deleted it): the goal is reached.
       if (error instanceof AwsCallError && error.kind === 'not-found') return
-      throw explainAws('cleanup', error, `Deleting inactive key ${label}`)
+      throw explainAws(stage, error, context)
     })
-    this.forgetKey(key)
+    const now = this.deps.clock.now()
+    this.keys = this.keys.filter((other) => other.id !== key.id)
+    this.keyStatus.set(key.id, { createdAt: key.createdAt, status: 'Deleted' })
     this.record.removedKeys.push({
-      ...this.keyRecord(key, this.deps.clock.now()),
+      ...this.keyRecord(key, now),
       status: 'Deleted',
-      statusChangedAt: this.deps.clock.now().toISOString()
+      statusChangedAt: now.toISOString()
     })
   }
 
@@ -502,11 +509,6 @@ class Rotation {
           `Could not remove the description of ${redactKeyId(keyId)}: ${errorMessage(error)}`
         )
       )
-  }
-
-  private forgetKey(key: AccessKey): void {
-    this.keys = this.keys.filter((other) => other.id !== key.id)
-    this.keyStatus.set(key.id, { createdAt: key.createdAt, status: 'Deleted' })
   }
 
   // ---- 2. Preflight ----------------------------------------------------------------------------
@@ -641,16 +643,7 @@ class Rotation {
     }
 
     for (const entry of touched) await this.putBack(entry.index, old, this.oldSecret)
-    await this.deleteKey(pending.id).catch((error: unknown) => {
-      if (error instanceof AwsCallError && error.kind === 'not-found') return
-      throw explainAws('recover', error, `Deleting the unfinished rotation's key ${label}`)
-    })
-    this.forgetKey(pending)
-    this.record.removedKeys.push({
-      ...this.keyRecord(pending, this.deps.clock.now()),
-      status: 'Deleted',
-      statusChangedAt: this.deps.clock.now().toISOString()
-    })
+    await this.removeKey(pending, 'recover', `Deleting the unfinished rotation's key ${label}`)
     this.pendingKey = undefined
     recovery.outcome = touched.length > 0 ? 'rolled-back' : 'removed-unused-key'
     log.info(
