@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FleetError, loadFleet, parseFleet, selectUser, type Fleet } from '../src/fleet.js'
+import { parseFleet } from '../src/fleet-file.js'
+import { FleetError, loadFleet, selectUser, type Fleet } from '../src/fleet.js'
 
 const FILE = '.github/aws-key-fleet.yml'
 const FALLBACK = { accessKeyId: 'AWS_ACCESS_KEY_ID', secretAccessKey: 'AWS_SECRET_ACCESS_KEY' }

@@ -21,6 +21,8 @@ export interface AwsCredentialsEnv {
 }
 
 export interface RunActionOptions {
+  /** The script to run, as the runner runs `runs.main`; dist/index.js unless given. */
+  readonly entry?: string
   /** Inputs by their action.yml names; unset inputs get action.yml's defaults. */
   readonly inputs?: Record<string, string>
   /** The AWS credentials the job has (as configure-aws-credentials would export them). */
@@ -148,7 +150,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     Object.assign(env, options.env)
 
     const started = Date.now()
-    const child = spawn(process.execPath, [ACTION_ENTRY], {
+    const child = spawn(process.execPath, [options.entry ?? ACTION_ENTRY], {
       env,
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe']

@@ -6,7 +6,8 @@ import {
   type AuditScope
 } from '../../src/audit/audit.js'
 import type { AuditIam, CredentialReportState } from '../../src/audit/ports.js'
-import { EMPTY_REGISTER, parseRegister, type ExceptionsRegister } from '../../src/audit/register.js'
+import { parseRegister } from '../../src/audit/register-file.js'
+import { EMPTY_REGISTER, type ExceptionsRegister } from '../../src/audit/register.js'
 import { AwsCallError, type AccessKey } from '../../src/rotation/ports.js'
 import { ACCOUNT, FakeClock, RecordingLog } from '../fixtures/memory.js'
 

@@ -7,10 +7,10 @@ import {
   coversKey,
   isExpired,
   loadRegister,
-  parseRegister,
   RegisterError,
   type ExceptionsRegister
 } from '../../src/audit/register.js'
+import { parseRegister } from '../../src/audit/register-file.js'
 
 const FILE = '.github/aws-key-exceptions.yml'
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseRegister, EMPTY_REGISTER } from '../../src/audit/register.js'
+import { EMPTY_REGISTER } from '../../src/audit/register.js'
+import { parseRegister } from '../../src/audit/register-file.js'
 import {
   judge,
   userFindings,

@@ -1,11 +1,12 @@
 /**
  * The bundled action, run as the runner runs it, against the local IAM/STS and GitHub fakes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FakeKey } from '../../sandbox/aws-fake.js'
+import { ROOT } from '../../sandbox/runner.js'
 import { ID, SECRET, startWorld, TOKEN, type World } from './world.js'
 
 const REPO = 'repo:acme/web'
@@ -124,6 +125,26 @@ describe('rotate (process level)', () => {
     expect(run.outputs.rotated).toBe('false')
     expect(run.evidence?.outcome).toBe('skipped')
     expect(run.summary).toContain('not due')
+  })
+
+  it('skips with dist/index.js alone: the GitHub client and the YAML parser stay unloaded', async () => {
+    // Without the lazily loaded chunks beside it, a skip that needed one would fail to import it.
+    const alone = await mkdtemp(join(tmpdir(), 'index-alone-'))
+    try {
+      for (const file of ['index.js', 'package.json']) {
+        await copyFile(join(ROOT, 'dist', file), join(alone, file))
+      }
+      const run = await world.run({
+        entry: join(alone, 'index.js'),
+        inputs: { 'github-token': TOKEN, targets: TARGETS },
+        aws: credentials(pipelineKey(5))
+      })
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      expect(run.evidence?.outcome).toBe('skipped')
+    } finally {
+      await rm(alone, { recursive: true, force: true })
+    }
   })
 
   it('rotates a young key with force', async () => {
