@@ -25,6 +25,7 @@ import {
 const FULL: Thresholds = {
   coldStartRuns: 15,
   coldStartRatio: 3,
+  coldStartOverFloor: 1.25,
   distBytes: 3_000_000,
   propagationDelaysMs: [0, 2_000, 5_000, 10_000],
   propagationOverheadMs: 1_000,
@@ -36,12 +37,13 @@ const FULL: Thresholds = {
 
 /**
  * Same exact counts and hard limits; time thresholds with room for a busy CI machine. The cold
- * start target (3×) is missed today (about 8.5×, see docs/performance.md): quick mode guards
- * against it getting worse.
+ * start target (3×) is below what the required libraries alone cost (about 5×, see
+ * docs/performance.md), so quick mode guards what the action adds to them instead.
  */
 const QUICK: Thresholds = {
   coldStartRuns: 5,
-  coldStartRatio: 12,
+  coldStartRatio: 9,
+  coldStartOverFloor: 1.5,
   distBytes: 3_000_000,
   propagationDelaysMs: [0, 2_000, 5_000],
   propagationOverheadMs: 2_500,

@@ -3,9 +3,11 @@
  * (`dist/index.js`) exactly as the GitHub runner does (sandbox/runner.ts), and measures it from
  * the outside: wall times, the fakes' request logs and the evidence file.
  */
-import { spawn } from 'node:child_process'
-import { readdir, stat } from 'node:fs/promises'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { addAuditPopulation } from '../sandbox/audit-population.js'
 import { FakeAws, type FakeAwsOptions, type FakeKey } from '../sandbox/aws-fake.js'
 import { FakeGitHub, type FakeGitHubOptions, type TokenSpec } from '../sandbox/github-fake.js'
@@ -46,6 +48,8 @@ export interface Thresholds {
   readonly coldStartRuns: number
   /** No-op run median ≤ this × bare `node -e 0` median. */
   readonly coldStartRatio: number
+  /** No-op run median ≤ this × the floor's median (the required libraries alone, bench/floor.ts). */
+  readonly coldStartOverFloor: number
   readonly distBytes: number
   readonly propagationDelaysMs: readonly number[]
   readonly propagationOverheadMs: number
@@ -163,11 +167,26 @@ function bareNode(): Promise<number> {
   })
 }
 
+/**
+ * Builds bench/floor.ts exactly as the action is built (script/bundle.mjs: ncc, minified, module
+ * functions parenthesized) into a temporary directory; returns the bundle and its removal.
+ */
+async function buildFloor(): Promise<{ entry: string; remove: () => Promise<void> }> {
+  const out = await mkdtemp(join(tmpdir(), 'bench-floor-'))
+  await promisify(execFile)(
+    process.execPath,
+    [join('script', 'bundle.mjs'), join('bench', 'floor.ts'), out],
+    { cwd: ROOT }
+  )
+  return { entry: join(out, 'index.js'), remove: () => rm(out, { recursive: true, force: true }) }
+}
+
 // ---- 1. Cold start ------------------------------------------------------------------------------
 
 export async function coldStart(thresholds: Thresholds): Promise<ScenarioResult> {
   const name = 'Cold start'
   const box = await sandbox()
+  const floor = await buildFloor()
   try {
     box.github.addRepo('acme/web')
     box.aws.addUser(USER, { path: '/ci/' })
@@ -186,18 +205,32 @@ export async function coldStart(thresholds: Thresholds): Promise<ScenarioResult>
         fail(name, run, 'the bad input was accepted')
       return run.durationMs
     }
+    // The libraries alone, making the same three requests (bench/floor.ts).
+    const librariesOnly = async (): Promise<number> => {
+      const run = await box.run({ entry: floor.entry, aws: credentialsOf(key) })
+      if (run.code !== 0 || run.outputs.rotated !== 'false')
+        fail(name, run, 'the floor bundle did not run through')
+      return run.durationMs
+    }
     // One of each first: file caches warm, as on a runner that has just downloaded the action.
     await bareNode()
     await noOp()
     await badInput()
-    const requestsBefore = box.aws.requests.length
+    const floorRequestsBefore = box.aws.requests.length
+    await librariesOnly()
+    const floorRequests = box.aws.requests.length - floorRequestsBefore
     const bare: number[] = []
     const action: number[] = []
     const loadOnly: number[] = []
+    const libraries: number[] = []
+    let awsRequests = 0
     for (let index = 0; index < thresholds.coldStartRuns; index += 1) {
       bare.push(await bareNode())
+      const before = box.aws.requests.length
       action.push(await noOp())
+      awsRequests += box.aws.requests.length - before
       loadOnly.push(await badInput())
+      libraries.push(await librariesOnly())
     }
     if (box.aws.mutations().length > 0 || box.github.requests.length > 0) {
       throw new Error(`${name}: a no-op run changed something or called GitHub`)
@@ -205,8 +238,10 @@ export async function coldStart(thresholds: Thresholds): Promise<ScenarioResult>
     const bareMs = median(bare)
     const actionMs = median(action)
     const loadOnlyMs = median(loadOnly)
+    const floorMs = median(libraries)
     const ratio = actionMs / bareMs
-    const awsPerRun = (box.aws.requests.length - requestsBefore) / thresholds.coldStartRuns
+    const floorRatio = floorMs / bareMs
+    const awsPerRun = awsRequests / thresholds.coldStartRuns
     const distBytes = await directoryBytes(join(ROOT, 'dist'))
     return {
       name,
@@ -215,7 +250,10 @@ export async function coldStart(thresholds: Thresholds): Promise<ScenarioResult>
         bareNodeMs: { median: bareMs, all: bare },
         noOpMs: { median: actionMs, all: action },
         badInputMs: { median: loadOnlyMs, all: loadOnly },
+        floorMs: { median: floorMs, all: libraries },
         ratio,
+        floorRatio,
+        awsRequestsPerFloorRun: floorRequests,
         awsRequestsPerNoOp: awsPerRun,
         distBytes
       },
@@ -228,6 +266,16 @@ export async function coldStart(thresholds: Thresholds): Promise<ScenarioResult>
         {
           measure: `dist/index.js stopped by a bad input (no request), median of ${loadOnly.length}`,
           measured: ms(loadOnlyMs)
+        },
+        {
+          measure: `floor: @actions/core + IAM and STS clients only, same ${floorRequests} requests (bench/floor.ts), median of ${libraries.length}`,
+          measured: `${ms(floorMs)} (${floorRatio.toFixed(2)}× bare node)`
+        },
+        {
+          measure: 'no-op ÷ floor: what the action adds to its libraries',
+          measured: `${(actionMs / floorMs).toFixed(2)}× (${actionMs >= floorMs ? '+' : '−'}${ms(Math.abs(actionMs - floorMs))})`,
+          target: `≤ ${thresholds.coldStartOverFloor}×`,
+          met: actionMs / floorMs <= thresholds.coldStartOverFloor
         },
         {
           measure: 'no-op ÷ bare node',
@@ -244,7 +292,7 @@ export async function coldStart(thresholds: Thresholds): Promise<ScenarioResult>
       ]
     }
   } finally {
-    await box.close()
+    await Promise.all([box.close(), floor.remove()])
   }
 }
 
