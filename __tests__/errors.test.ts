@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { toAwsCallError } from '../src/aws/iam.js'
-import { explainGitHub } from '../src/errors.js'
+import { explainGetUser, explainGitHub } from '../src/errors.js'
 import { toGitHubCallError } from '../src/github/secrets.js'
+import { AwsCallError } from '../src/rotation/ports.js'
 
 const TOKEN = 'ghp_supersecrettoken0123456789'
 const SIGNATURE =
@@ -70,5 +71,30 @@ describe('errors from the SDKs', () => {
     const explained = explainGitHub('store', error, 'Writing repo:a/b', '"Secrets: Read and write"')
     expect(explained.fix).toContain('GITHUB_TOKEN can never write secrets')
     expect(`${explained.message} ${explained.fix}`).not.toContain(TOKEN)
+  })
+
+  it('explains a missing IAM user as a bad iam-user-name, and a denied GetUser as a permission', () => {
+    const missing = explainGetUser(
+      'audit',
+      new AwsCallError('iam:GetUser', 'not-found', 'NoSuchEntity', 'no such user'),
+      'ghost',
+      '123456789012',
+      'Fix iam-user-name.'
+    )
+    expect(missing).toMatchObject({
+      stage: 'inputs',
+      message: "iam-user-name: IAM user 'ghost' does not exist in account 123456789012.",
+      fix: 'Fix iam-user-name.'
+    })
+    const denied = explainGetUser(
+      'resolve',
+      new AwsCallError('iam:GetUser', 'denied', 'AccessDenied', 'not authorized'),
+      'ghost',
+      '123456789012',
+      'Fix iam-user-name.'
+    )
+    expect(denied.stage).toBe('resolve')
+    expect(denied.message).toContain("Reading IAM user 'ghost'")
+    expect(denied.message).toContain('iam:GetUser')
   })
 })

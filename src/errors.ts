@@ -22,6 +22,27 @@ export function errorMessage(error: unknown): string {
 
 const IAM_POLICY_HINT = 'see "Prerequisites" in the README for the least-privilege IAM policy'
 
+/**
+ * Turns a failed GetUser into an ActionError: a user that does not exist is a bad iam-user-name
+ * (with `fix`), anything else is explained like every AWS failure.
+ */
+export function explainGetUser(
+  stage: Stage,
+  error: unknown,
+  userName: string,
+  account: string,
+  fix: string
+): ActionError {
+  if (error instanceof AwsCallError && error.kind === 'not-found') {
+    return new ActionError(
+      'inputs',
+      `iam-user-name: IAM user '${userName}' does not exist in account ${account}.`,
+      fix
+    )
+  }
+  return explainAws(stage, error, `Reading IAM user '${userName}'`)
+}
+
 /** Turns an AWS failure into an ActionError that names the missing permission. */
 export function explainAws(stage: Stage, error: unknown, context: string): ActionError {
   if (error instanceof ActionError) return error

@@ -16,14 +16,15 @@ export function exceedsMaxAge(createdAt: Date, now: Date, maxKeyAgeDays: number)
   return now.getTime() - createdAt.getTime() > maxKeyAgeDays * DAY_MS
 }
 
+/** When and where a key was last used, as the evidence records it (ISO date; absent parts left out). */
+export interface LastUsedRecord {
+  readonly date?: string
+  readonly service?: string
+  readonly region?: string
+}
+
 /** "last used 2026-11-20T10:00:00.000Z (s3 in eu-west-1)" or "never used". */
-export function lastUsedText(key: {
-  readonly lastUsed?: {
-    readonly date?: string
-    readonly service?: string
-    readonly region?: string
-  }
-}): string {
+export function lastUsedText(key: { readonly lastUsed?: LastUsedRecord }): string {
   const used = key.lastUsed
   if (!used?.date) return 'never used'
   const where = usedWhere(used)
@@ -35,10 +36,10 @@ export function usedWhere(used: { readonly service?: string; readonly region?: s
   return [used.service, used.region].filter((part) => part && part !== 'N/A').join(' in ')
 }
 
-/** When and where a key was last used, as the evidence records it (ISO date; absent parts left out). */
+/** A key's last use from IAM, as the evidence records it. */
 export function lastUsedRecord(
   used: { readonly date?: Date; readonly service?: string; readonly region?: string } | undefined
-): { lastUsed?: { date?: string; service?: string; region?: string } } {
+): { lastUsed?: LastUsedRecord } {
   if (!used) return {}
   return {
     lastUsed: {

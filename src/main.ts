@@ -232,11 +232,16 @@ function inputProblems(error: unknown): readonly string[] | undefined {
     : undefined
 }
 
-function failedBeforeStart(error: unknown, startedAt: string): RotationRecord {
+/** Why a run stopped before its first call: the input problems, or the unexpected error. */
+function beforeStartMessage(error: unknown, nothingWas: 'changed' | 'read'): string {
   const problems = inputProblems(error)
-  const message = problems
-    ? `Invalid input, nothing was changed:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
-    : `Unexpected error, nothing was changed: ${errorMessage(error)}`
+  return problems
+    ? `Invalid input, nothing was ${nothingWas}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
+    : `Unexpected error, nothing was ${nothingWas}: ${errorMessage(error)}`
+}
+
+function failedBeforeStart(error: unknown, startedAt: string): RotationRecord {
+  const message = beforeStartMessage(error, 'changed')
   return {
     outcome: 'failed',
     startedAt,
@@ -432,10 +437,7 @@ function auditFailedBeforeStart(
   startedAt: string,
   inputs: Inputs | undefined
 ): AuditRecord {
-  const problems = inputProblems(error)
-  const message = problems
-    ? `Invalid input, nothing was read:\n${problems.map((problem) => `- ${problem}`).join('\n')}`
-    : `Unexpected error, nothing was read: ${errorMessage(error)}`
+  const message = beforeStartMessage(error, 'read')
   return {
     outcome: 'failed',
     startedAt,

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseCredentialReport, parseCsv } from '../../src/audit/credential-report.js'
+import { CREDENTIAL_REPORT_COLUMNS } from '../../sandbox/aws-fake.js'
 
-const HEADER =
-  'user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,' +
-  'password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,' +
-  'access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,' +
-  'access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,' +
-  'access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,' +
-  'cert_1_last_rotated,cert_2_active,cert_2_last_rotated'
+/** AWS's column order; __tests__/sandbox/aws-fake.test.ts pins it to the documented header. */
+const HEADER = CREDENTIAL_REPORT_COLUMNS.join(',')
 
 describe('parseCsv', () => {
   it('splits plain fields and rows (LF and CRLF)', () => {

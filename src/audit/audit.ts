@@ -3,10 +3,9 @@
  * account, and judges them against max-key-age-days, the one-active-key rule, unused and leftover
  * keys, and the exceptions register. Read-only by construction: the AuditIam port cannot write.
  */
-import { ActionError, errorMessage, explainAws } from '../errors.js'
+import { ActionError, errorMessage, explainAws, explainGetUser } from '../errors.js'
 import { ageInDays, lastUsedText } from '../keys.js'
 import type { CallerIdentity, Clock, Log } from '../rotation/ports.js'
-import { AwsCallError } from '../rotation/ports.js'
 import { parseCredentialReport, type ReportUser } from './credential-report.js'
 import type { AuditIam } from './ports.js'
 import type { AuditRecord } from './record.js'
@@ -195,14 +194,7 @@ async function readUserLive(
   const user = isCaller
     ? { name, arn: caller.arn }
     : await iam.getUser(name).catch((error: unknown) => {
-        if (error instanceof AwsCallError && error.kind === 'not-found') {
-          throw new ActionError(
-            'inputs',
-            `iam-user-name: IAM user '${name}' does not exist in account ${caller.account}.`,
-            'Fix iam-user-name.'
-          )
-        }
-        throw explainAws('audit', error, `Reading IAM user '${name}'`)
+        throw explainGetUser('audit', error, name, caller.account, 'Fix iam-user-name.')
       })
   const keys = await iam
     .listKeys(name)

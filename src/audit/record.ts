@@ -2,6 +2,7 @@
  * The one result object of an audit run. The summary, annotations, outputs and evidence file are
  * all rendered from it. Key IDs in here are already redacted.
  */
+import type { LastUsedRecord } from '../keys.js'
 import type { Failure } from '../rotation/record.js'
 
 /** Worst first: the order of the summary, the annotations and the evidence. */
@@ -83,11 +84,7 @@ export interface AuditKeyRecord {
   readonly status: string
   readonly createdAt: string
   readonly ageDays: number
-  readonly lastUsed?: {
-    readonly date?: string
-    readonly service?: string
-    readonly region?: string
-  }
+  readonly lastUsed?: LastUsedRecord
   readonly verdict: Verdict
   /** Kinds of the findings about this key, including its user's one-active-key finding. */
   readonly findings: readonly FindingKind[]

@@ -2,6 +2,7 @@
  * The one result object of a run. The summary, annotations, outputs and evidence file are all
  * rendered from it. Key IDs in here are already redacted; secrets never enter it.
  */
+import type { LastUsedRecord } from '../keys.js'
 import type { TargetKind } from '../targets.js'
 
 export type Outcome = 'rotated' | 'skipped' | 'dry-run' | 'failed'
@@ -27,11 +28,7 @@ export interface KeyRecord {
   readonly id: string
   readonly createdAt: string
   readonly ageDays: number
-  readonly lastUsed?: {
-    readonly date?: string
-    readonly service?: string
-    readonly region?: string
-  }
+  readonly lastUsed?: LastUsedRecord
   status: FinalKeyStatus
   statusChangedAt?: string
 }

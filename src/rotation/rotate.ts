@@ -4,7 +4,7 @@
  * recovery of a rotation an earlier run left unfinished (a crash, a cancelled job).
  * Every effect goes through the injected ports; this module imports no SDK.
  */
-import { ActionError, errorMessage, explainAws, explainGitHub } from '../errors.js'
+import { ActionError, errorMessage, explainAws, explainGetUser, explainGitHub } from '../errors.js'
 import { ageInDays, exceedsMaxAge, lastUsedRecord, lastUsedText, redactKeyId } from '../keys.js'
 import { targetLabel, type SecretNames, type Target, type TargetOptions } from '../targets.js'
 import {
@@ -244,14 +244,13 @@ class Rotation {
       this.user = { name: wanted, arn: caller.arn }
     } else {
       this.user = await iam.getUser(wanted).catch((error: unknown) => {
-        if (error instanceof AwsCallError && error.kind === 'not-found') {
-          throw new ActionError(
-            'inputs',
-            `iam-user-name: IAM user '${wanted}' does not exist in account ${caller.account}.`,
-            'Fix iam-user-name, or create the user first.'
-          )
-        }
-        throw explainAws('resolve', error, `Reading IAM user '${wanted}'`)
+        throw explainGetUser(
+          'resolve',
+          error,
+          wanted,
+          caller.account,
+          'Fix iam-user-name, or create the user first.'
+        )
       })
     }
     this.record.user = { name: this.user.name, arn: this.user.arn }
